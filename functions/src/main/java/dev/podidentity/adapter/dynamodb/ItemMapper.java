@@ -1,0 +1,145 @@
+package dev.podidentity.adapter.dynamodb;
+
+import static dev.podidentity.adapter.dynamodb.Attributes.bool;
+import static dev.podidentity.adapter.dynamodb.Attributes.instant;
+import static dev.podidentity.adapter.dynamodb.Attributes.n;
+import static dev.podidentity.adapter.dynamodb.Attributes.number;
+import static dev.podidentity.adapter.dynamodb.Attributes.putIfPresent;
+import static dev.podidentity.adapter.dynamodb.Attributes.s;
+import static dev.podidentity.adapter.dynamodb.Attributes.string;
+import static dev.podidentity.adapter.dynamodb.Attributes.stringMap;
+
+import dev.podidentity.domain.Association;
+import dev.podidentity.domain.AssociationSummary;
+import dev.podidentity.domain.Cluster;
+import dev.podidentity.domain.SubjectBinding;
+import java.util.HashMap;
+import java.util.Map;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+/** Domain records to and from DynamoDB items; the only place that knows attribute names. */
+final class ItemMapper {
+    static final String CLUSTER_NAME = "clusterName";
+    static final String NAMESPACE = "namespace";
+    static final String SERVICE_ACCOUNT = "serviceAccount";
+    static final String ROLE_ARN = "roleArn";
+    static final String ASSOCIATION_ARN = "associationArn";
+    static final String ASSOCIATION_ID = "associationId";
+    static final String TAGS = "tags";
+    static final String CREATED_AT = "createdAt";
+    static final String MODIFIED_AT = "modifiedAt";
+    static final String OWNER_ARN = "ownerArn";
+    static final String DISABLE_SESSION_TAGS = "disableSessionTags";
+    static final String TARGET_ROLE_ARN = "targetRoleArn";
+    static final String EXTERNAL_ID = "externalId";
+    static final String POLICY = "policy";
+    static final String VERSION = "version";
+    static final String ARN = "arn";
+    static final String ISSUER = "issuer";
+    static final String JWKS = "jwks";
+    static final String ASSOCIATION_COUNT = "associationCount";
+    static final String REQUEST_HASH = "requestHash";
+
+    private ItemMapper() {
+    }
+
+    static Map<String, AttributeValue> key(String pk, String sk) {
+        return Map.of(TableSchema.PK, s(pk), TableSchema.SK, s(sk));
+    }
+
+    static Map<String, AttributeValue> associationKey(String clusterName, String associationId) {
+        return key(TableSchema.clusterPk(clusterName), TableSchema.associationSk(associationId));
+    }
+
+    static Map<String, AttributeValue> bindingKey(String clusterName, String namespace, String serviceAccount) {
+        return key(TableSchema.clusterPk(clusterName), TableSchema.subjectSk(namespace, serviceAccount));
+    }
+
+    static Map<String, AttributeValue> clusterKey(String clusterName) {
+        return key(TableSchema.clusterPk(clusterName), TableSchema.CLUSTER_SK);
+    }
+
+    static Map<String, AttributeValue> tokenKey(String clusterName, String token) {
+        return key(TableSchema.clusterPk(clusterName), TableSchema.tokenSk(token));
+    }
+
+    static Map<String, AttributeValue> associationItem(Association a) {
+        Map<String, AttributeValue> item = new HashMap<>(associationKey(a.clusterName(), a.associationId()));
+        item.put(CLUSTER_NAME, s(a.clusterName()));
+        item.put(NAMESPACE, s(a.namespace()));
+        item.put(SERVICE_ACCOUNT, s(a.serviceAccount()));
+        item.put(ROLE_ARN, s(a.roleArn()));
+        item.put(ASSOCIATION_ARN, s(a.associationArn()));
+        item.put(ASSOCIATION_ID, s(a.associationId()));
+        item.put(TAGS, Attributes.stringMap(a.tags()));
+        item.put(CREATED_AT, instant(a.createdAt()));
+        item.put(MODIFIED_AT, instant(a.modifiedAt()));
+        putIfPresent(item, OWNER_ARN, a.ownerArn());
+        item.put(DISABLE_SESSION_TAGS, AttributeValue.fromBool(a.disableSessionTags()));
+        putIfPresent(item, TARGET_ROLE_ARN, a.targetRoleArn());
+        putIfPresent(item, EXTERNAL_ID, a.externalId());
+        putIfPresent(item, POLICY, a.policy());
+        item.put(VERSION, n(a.version()));
+        return item;
+    }
+
+    static Association association(Map<String, AttributeValue> item) {
+        return new Association(
+                string(item, CLUSTER_NAME), string(item, NAMESPACE), string(item, SERVICE_ACCOUNT),
+                string(item, ROLE_ARN), string(item, ASSOCIATION_ARN), string(item, ASSOCIATION_ID),
+                stringMap(item, TAGS), instant(item, CREATED_AT), instant(item, MODIFIED_AT),
+                string(item, OWNER_ARN), bool(item, DISABLE_SESSION_TAGS), string(item, TARGET_ROLE_ARN),
+                string(item, EXTERNAL_ID), string(item, POLICY), number(item, VERSION));
+    }
+
+    /** The subject binding holds the summary (for List) and what AssumeRoleForPodIdentity needs. */
+    static Map<String, AttributeValue> bindingItem(Association a) {
+        Map<String, AttributeValue> item = new HashMap<>(bindingKey(a.clusterName(), a.namespace(), a.serviceAccount()));
+        item.put(CLUSTER_NAME, s(a.clusterName()));
+        item.put(NAMESPACE, s(a.namespace()));
+        item.put(SERVICE_ACCOUNT, s(a.serviceAccount()));
+        item.put(ASSOCIATION_ID, s(a.associationId()));
+        item.put(ASSOCIATION_ARN, s(a.associationArn()));
+        item.put(ROLE_ARN, s(a.roleArn()));
+        putIfPresent(item, OWNER_ARN, a.ownerArn());
+        item.put(DISABLE_SESSION_TAGS, AttributeValue.fromBool(a.disableSessionTags()));
+        putIfPresent(item, TARGET_ROLE_ARN, a.targetRoleArn());
+        putIfPresent(item, EXTERNAL_ID, a.externalId());
+        putIfPresent(item, POLICY, a.policy());
+        return item;
+    }
+
+    static AssociationSummary summary(Map<String, AttributeValue> item) {
+        return new AssociationSummary(string(item, CLUSTER_NAME), string(item, NAMESPACE), string(item, SERVICE_ACCOUNT),
+                string(item, ASSOCIATION_ARN), string(item, ASSOCIATION_ID), string(item, OWNER_ARN));
+    }
+
+    static SubjectBinding binding(Map<String, AttributeValue> item) {
+        return new SubjectBinding(string(item, CLUSTER_NAME), string(item, NAMESPACE), string(item, SERVICE_ACCOUNT),
+                string(item, ASSOCIATION_ID), string(item, ASSOCIATION_ARN), string(item, ROLE_ARN),
+                string(item, TARGET_ROLE_ARN), string(item, EXTERNAL_ID), bool(item, DISABLE_SESSION_TAGS),
+                string(item, POLICY));
+    }
+
+    static Map<String, AttributeValue> clusterItem(Cluster c) {
+        Map<String, AttributeValue> item = new HashMap<>(clusterKey(c.name()));
+        item.put(TableSchema.CLUSTERS_INDEX_PK, s(TableSchema.CLUSTERS_INDEX_KEY));
+        item.put(TableSchema.CLUSTERS_INDEX_SK, s(c.name()));
+        item.put(CLUSTER_NAME, s(c.name()));
+        item.put(ARN, s(c.arn()));
+        item.put(ISSUER, s(c.issuer()));
+        item.put(JWKS, s(c.jwksJson()));
+        item.put(TAGS, Attributes.stringMap(c.tags()));
+        item.put(CREATED_AT, instant(c.createdAt()));
+        item.put(MODIFIED_AT, instant(c.modifiedAt()));
+        item.put(ASSOCIATION_COUNT, n(c.associationCount()));
+        item.put(VERSION, n(c.version()));
+        return item;
+    }
+
+    static Cluster cluster(Map<String, AttributeValue> item) {
+        return new Cluster(string(item, CLUSTER_NAME), string(item, ARN), string(item, ISSUER), string(item, JWKS),
+                stringMap(item, TAGS), instant(item, CREATED_AT), instant(item, MODIFIED_AT),
+                (int) number(item, ASSOCIATION_COUNT), number(item, VERSION));
+    }
+}

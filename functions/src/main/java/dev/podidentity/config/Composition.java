@@ -1,0 +1,181 @@
+package dev.podidentity.config;
+
+import dev.podidentity.adapter.dynamodb.DynamoStore;
+import dev.podidentity.adapter.iam.IamRoleValidator;
+import dev.podidentity.domain.PodIdentityStore;
+import dev.podidentity.service.AssociationService;
+import dev.podidentity.service.ClusterService;
+import dev.podidentity.service.PageTokens;
+import dev.podidentity.service.TagService;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Supplier;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.sts.StsClient;
+
+/**
+ * The composition root: builds SDK clients, adapters and services once per execution environment, from the
+ * environment the stack sets. Clients are built on first use, so each function pays only for what it calls.
+ */
+public final class Composition {
+    private static volatile Composition environment;
+
+    private final Settings settings;
+    private final AwsCredentialsProvider credentials;
+    private final Clock clock = Clock.systemUTC();
+    private final SdkHttpClient http;
+    private final Supplier<DynamoDbClient> dynamo;
+    private final Supplier<IamClient> iam;
+    private final Supplier<StsClient> sts;
+    private final Supplier<PodIdentityStore> store;
+    private final Supplier<AssociationService> associations;
+    private final Supplier<ClusterService> clusters;
+    private final Supplier<TagService> tags;
+
+    private Composition(Settings settings, AwsCredentialsProvider credentials) {
+        this.settings = settings;
+        this.credentials = credentials;
+        this.http = UrlConnectionHttpClient.builder()
+                .connectionTimeout(Duration.ofSeconds(2))
+                .socketTimeout(Duration.ofSeconds(5))
+                .build();
+        Region region = Region.of(settings.identity().region());
+        this.dynamo = memoize(() -> configure(DynamoDbClient.builder(), region, settings.dynamodbEndpoint()).build());
+        this.sts = memoize(() -> configure(StsClient.builder(), region, settings.stsEndpoint()).build());
+        this.iam = memoize(() -> configure(IamClient.builder(), globalRegion(settings.identity().partition()),
+                settings.iamEndpoint()).build());
+        PageTokens pageTokens = new PageTokens(settings.pageTokenKey());
+        this.store = memoize(() -> new DynamoStore(dynamo.get(), settings.tableName(), clock));
+        this.associations = memoize(() -> new AssociationService(store.get(),
+                new IamRoleValidator(iam.get(), settings.brokerRoleArn()), settings.identity(), pageTokens, clock));
+        this.clusters = memoize(() -> new ClusterService(store.get(), settings.identity(), pageTokens, clock));
+        this.tags = memoize(() -> new TagService(store.get(), settings.identity(), clock));
+    }
+
+    /** The composition of this execution environment, from the process environment (what Lambda runs). */
+    public static Composition fromEnvironment() {
+        Composition c = environment;
+        if (c == null) {
+            synchronized (Composition.class) {
+                c = environment;
+                if (c == null) {
+                    c = new Composition(Settings.from(System.getenv()), DefaultCredentialsProvider.builder().build());
+                    environment = c;
+                }
+            }
+        }
+        return c;
+    }
+
+    /**
+     * A composition from an explicit environment (e.g. the local stack serving handlers in its own JVM): the same
+     * variable names, with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN as the credentials.
+     */
+    public static Composition from(Map<String, String> env) {
+        AwsCredentialsProvider credentials;
+        String key = env.get("AWS_ACCESS_KEY_ID");
+        if (key != null) {
+            String secret = env.get("AWS_SECRET_ACCESS_KEY");
+            String token = env.get("AWS_SESSION_TOKEN");
+            credentials = StaticCredentialsProvider.create(token == null
+                    ? AwsBasicCredentials.create(key, secret) : AwsSessionCredentials.create(key, secret, token));
+        } else {
+            credentials = DefaultCredentialsProvider.builder().build();
+        }
+        return new Composition(Settings.from(env), credentials);
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    public DynamoDbClient dynamo() {
+        return dynamo.get();
+    }
+
+    public StsClient sts() {
+        return sts.get();
+    }
+
+    public IamClient iam() {
+        return iam.get();
+    }
+
+    public PodIdentityStore store() {
+        return store.get();
+    }
+
+    public AssociationService associations() {
+        return associations.get();
+    }
+
+    public ClusterService clusters() {
+        return clusters.get();
+    }
+
+    public TagService tags() {
+        return tags.get();
+    }
+
+    private <B extends AwsSyncClientBuilder<B, ?> & AwsClientBuilder<B, ?>> B configure(B builder, Region region, URI endpoint) {
+        builder.httpClient(http)
+                .region(region)
+                .credentialsProvider(credentials)
+                .overrideConfiguration(ClientOverrideConfiguration.builder()
+                        .apiCallTimeout(Duration.ofSeconds(10))
+                        .build());
+        if (endpoint != null) {
+            builder.endpointOverride(endpoint);
+        }
+        return builder;
+    }
+
+    private static Region globalRegion(String partition) {
+        return switch (partition) {
+            case "aws-cn" -> Region.AWS_CN_GLOBAL;
+            case "aws-us-gov" -> Region.AWS_US_GOV_GLOBAL;
+            case "aws-iso" -> Region.AWS_ISO_GLOBAL;
+            case "aws-iso-b" -> Region.AWS_ISO_B_GLOBAL;
+            default -> Region.AWS_GLOBAL;
+        };
+    }
+
+    static <T> Supplier<T> memoize(Supplier<T> supplier) {
+        return new Supplier<>() {
+            private volatile T value;
+
+            @Override
+            public T get() {
+                T v = value;
+                if (v == null) {
+                    synchronized (this) {
+                        v = value;
+                        if (v == null) {
+                            v = supplier.get();
+                            value = v;
+                        }
+                    }
+                }
+                return v;
+            }
+        };
+    }
+}

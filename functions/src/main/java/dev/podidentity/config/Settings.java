@@ -1,0 +1,63 @@
+package dev.podidentity.config;
+
+import dev.podidentity.domain.ServiceIdentity;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * The configuration the stack (or the local stack) gives the functions through environment variables; read here
+ * and nowhere else.
+ */
+public record Settings(
+        String tableName,
+        ServiceIdentity identity,
+        String brokerRoleArn,
+        byte[] pageTokenKey,
+        URI dynamodbEndpoint,
+        URI stsEndpoint,
+        URI iamEndpoint) {
+
+    public static final String TABLE_NAME = "TABLE_NAME";
+    public static final String ACCOUNT_ID = "ACCOUNT_ID";
+    public static final String BROKER_ROLE_ARN = "BROKER_ROLE_ARN";
+    public static final String PAGE_TOKEN_KEY = "PAGE_TOKEN_KEY";
+
+    public static Settings from(Map<String, String> env) {
+        String region = first(env, "AWS_REGION", "AWS_DEFAULT_REGION");
+        if (region == null) {
+            throw new IllegalStateException("AWS_REGION is not set");
+        }
+        String table = required(env, TABLE_NAME);
+        String account = required(env, ACCOUNT_ID);
+        String partition = ServiceIdentity.partitionOf(region);
+        String tokenKey = env.getOrDefault(PAGE_TOKEN_KEY, "pod-identity:" + account + ":" + region + ":" + table);
+        return new Settings(table, new ServiceIdentity(partition, region, account), env.get(BROKER_ROLE_ARN),
+                tokenKey.getBytes(StandardCharsets.UTF_8),
+                endpoint(env, "AWS_ENDPOINT_URL_DYNAMODB"), endpoint(env, "AWS_ENDPOINT_URL_STS"),
+                endpoint(env, "AWS_ENDPOINT_URL_IAM"));
+    }
+
+    private static URI endpoint(Map<String, String> env, String name) {
+        String value = first(env, name, "AWS_ENDPOINT_URL");
+        return value == null || value.isBlank() ? null : URI.create(value);
+    }
+
+    private static String first(Map<String, String> env, String... names) {
+        for (String name : names) {
+            String v = env.get(name);
+            if (v != null && !v.isBlank()) {
+                return v;
+            }
+        }
+        return null;
+    }
+
+    private static String required(Map<String, String> env, String name) {
+        String v = env.get(name);
+        if (v == null || v.isBlank()) {
+            throw new IllegalStateException(name + " is not set");
+        }
+        return v;
+    }
+}

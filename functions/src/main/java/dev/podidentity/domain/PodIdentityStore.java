@@ -1,0 +1,43 @@
+package dev.podidentity.domain;
+
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Persistence of clusters, associations and subject bindings. Every write that touches more than one item is
+ * atomic; conflicts are decided by the store's conditions and reported as {@link ServiceException}s.
+ */
+public interface PodIdentityStore {
+
+    /** Creates the cluster, or updates issuer and keys (and merges tags) when it exists; returns what is stored. */
+    Cluster registerCluster(Cluster candidate);
+
+    Optional<Cluster> findCluster(String name);
+
+    Page<Cluster> listClusters(int limit, String startAfter);
+
+    /** Deletes the cluster; ResourceInUse while it has associations, ResourceNotFound when absent. */
+    Cluster deleteCluster(String name);
+
+    /** Replaces the cluster's tags if it is unchanged since it was read (else ResourceInUse, retryable). */
+    Cluster replaceClusterTags(Cluster previous, Map<String, String> tags);
+
+    /**
+     * Stores the association and its subject binding and counts it on the cluster, all or nothing.
+     * With a key, a retry of the same request answers the association the first one created.
+     */
+    Association createAssociation(Association association, IdempotencyKey key);
+
+    Optional<Association> findAssociation(String clusterName, String associationId);
+
+    Page<AssociationSummary> listAssociations(String clusterName, String namespace, String serviceAccount,
+                                              int limit, String startAfter);
+
+    /** Replaces a stored association (and its binding) if it is unchanged since {@code previous} was read. */
+    Association updateAssociation(Association previous, Association updated);
+
+    /** Deletes the association and its binding and uncounts it, if it is unchanged since it was read. */
+    void deleteAssociation(Association association);
+
+    Optional<SubjectBinding> findBinding(String clusterName, String namespace, String serviceAccount);
+}

@@ -1,0 +1,32 @@
+package dev.podidentity.handlers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.podidentity.api.ApiHandler;
+import dev.podidentity.api.ApiRequest;
+import dev.podidentity.api.Json;
+import dev.podidentity.api.WireFormat;
+import dev.podidentity.config.Composition;
+import dev.podidentity.service.AssociationService;
+
+/** DeletePodIdentityAssociation (DELETE /clusters/{name}/pod-identity-associations/{associationId}). */
+public final class DeletePodIdentityAssociationHandler extends ApiHandler {
+    private final AssociationService service;
+
+    public DeletePodIdentityAssociationHandler() {
+        this(Composition.fromEnvironment().associations());
+    }
+
+    public DeletePodIdentityAssociationHandler(AssociationService service) {
+        this.service = service;
+    }
+
+    @Override
+    protected String operation() {
+        return "DeletePodIdentityAssociation";
+    }
+
+    @Override
+    protected JsonNode handle(ApiRequest request) {
+        return WireFormat.associationResponse(service.delete(request.path("name"), request.path("associationId")));
+    }
+}

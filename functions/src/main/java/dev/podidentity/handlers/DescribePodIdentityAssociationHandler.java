@@ -1,0 +1,32 @@
+package dev.podidentity.handlers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.podidentity.api.ApiHandler;
+import dev.podidentity.api.ApiRequest;
+import dev.podidentity.api.Json;
+import dev.podidentity.api.WireFormat;
+import dev.podidentity.config.Composition;
+import dev.podidentity.service.AssociationService;
+
+/** DescribePodIdentityAssociation (GET /clusters/{name}/pod-identity-associations/{associationId}). */
+public final class DescribePodIdentityAssociationHandler extends ApiHandler {
+    private final AssociationService service;
+
+    public DescribePodIdentityAssociationHandler() {
+        this(Composition.fromEnvironment().associations());
+    }
+
+    public DescribePodIdentityAssociationHandler(AssociationService service) {
+        this.service = service;
+    }
+
+    @Override
+    protected String operation() {
+        return "DescribePodIdentityAssociation";
+    }
+
+    @Override
+    protected JsonNode handle(ApiRequest request) {
+        return WireFormat.associationResponse(service.describe(request.path("name"), request.path("associationId")));
+    }
+}

@@ -1,0 +1,33 @@
+package dev.podidentity.handlers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.podidentity.api.ApiHandler;
+import dev.podidentity.api.ApiRequest;
+import dev.podidentity.api.Json;
+import dev.podidentity.api.WireFormat;
+import dev.podidentity.config.Composition;
+import dev.podidentity.service.TagService;
+
+/** TagResource (POST /tags/{resourceArn}). */
+public final class TagResourceHandler extends ApiHandler {
+    private final TagService service;
+
+    public TagResourceHandler() {
+        this(Composition.fromEnvironment().tags());
+    }
+
+    public TagResourceHandler(TagService service) {
+        this.service = service;
+    }
+
+    @Override
+    protected String operation() {
+        return "TagResource";
+    }
+
+    @Override
+    protected JsonNode handle(ApiRequest request) {
+        service.tag(request.path("resourceArn"), Json.optionalStringMap(request.body(), "tags"));
+        return Json.object();
+    }
+}

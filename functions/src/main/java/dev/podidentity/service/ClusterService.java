@@ -1,0 +1,138 @@
+package dev.podidentity.service;
+
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.KeyUse;
+import com.nimbusds.jose.jwk.RSAKey;
+import dev.podidentity.domain.Cluster;
+import dev.podidentity.domain.ClusterName;
+import dev.podidentity.domain.ErrorCode;
+import dev.podidentity.domain.Page;
+import dev.podidentity.domain.PodIdentityStore;
+import dev.podidentity.domain.ServiceException;
+import dev.podidentity.domain.ServiceIdentity;
+import dev.podidentity.domain.Tags;
+import dev.podidentity.domain.Text;
+import java.net.URI;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/** Registration of the clusters whose tokens the service accepts (an extension of the EKS API). */
+public final class ClusterService {
+    static final int MAX_KEYS = 20;
+    static final int MAX_JWKS_CHARS = 64 * 1024;
+    private static final int MAX_LIST = 100;
+
+    private final PodIdentityStore store;
+    private final ServiceIdentity identity;
+    private final PageTokens pageTokens;
+    private final Clock clock;
+
+    public ClusterService(PodIdentityStore store, ServiceIdentity identity, PageTokens pageTokens, Clock clock) {
+        this.store = store;
+        this.identity = identity;
+        this.pageTokens = pageTokens;
+        this.clock = clock;
+    }
+
+    /** Registers a cluster, or replaces its issuer and keys (key rotation) and merges tags when it exists. */
+    public Cluster register(String name, String issuer, String jwksJson, Map<String, String> tags) {
+        ClusterName cluster = new ClusterName(name);
+        validateIssuer(issuer);
+        String jwks = canonicalJwks(jwksJson);
+        Map<String, String> validTags = Tags.validate(tags, ErrorCode.INVALID_PARAMETER);
+        Instant now = clock.instant();
+        return store.registerCluster(new Cluster(cluster.value(), identity.clusterArn(cluster.value()), issuer, jwks,
+                validTags, now, now, 0, 1));
+    }
+
+    public Cluster describe(String name) {
+        ClusterName cluster = new ClusterName(name);
+        return store.findCluster(cluster.value()).orElseThrow(() -> ServiceException.clusterNotFound(cluster.value()));
+    }
+
+    public ListResult<Cluster> list(Integer maxResults, String nextToken) {
+        int limit = Requests.maxResults(maxResults, MAX_LIST);
+        String scope = "ListClusters";
+        String startAfter = nextToken == null ? null : pageTokens.decode(scope, nextToken);
+        Page<Cluster> page = store.listClusters(limit, startAfter);
+        return new ListResult<>(page.items(), page.lastKey() == null ? null : pageTokens.encode(scope, page.lastKey()));
+    }
+
+    public Cluster delete(String name) {
+        return store.deleteCluster(new ClusterName(name).value());
+    }
+
+    static void validateIssuer(String issuer) {
+        if (issuer == null || issuer.isEmpty()) {
+            throw ServiceException.invalidParameter(
+                    "issuer is required: the cluster's service-account issuer (kubectl get --raw /.well-known/openid-configuration)");
+        }
+        if (issuer.length() > 2048 || !issuer.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            throw ServiceException.invalidParameter("issuer '" + Text.printable(issuer)
+                    + "' is invalid: use the exact 'iss' of the cluster's tokens, at most 2048 printable ASCII characters");
+        }
+        if (issuer.contains("://")) {
+            try {
+                URI uri = new URI(issuer);
+                if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme())) {
+                    throw new IllegalArgumentException();
+                }
+            } catch (Exception e) {
+                throw ServiceException.invalidParameter("issuer '" + Text.printable(issuer) + "' is not a valid URL");
+            }
+        }
+    }
+
+    /** Parses the JWKS, keeps only what verification needs, and refuses private keys and unusable keys. */
+    static String canonicalJwks(String jwksJson) {
+        if (jwksJson == null) {
+            throw ServiceException.invalidParameter(
+                    "jwks is required: the cluster's public keys as {\"keys\": [...]} (kubectl get --raw /openid/v1/jwks)");
+        }
+        if (jwksJson.length() > MAX_JWKS_CHARS) {
+            throw ServiceException.invalidParameter("jwks is larger than " + MAX_JWKS_CHARS + " characters");
+        }
+        JWKSet set;
+        try {
+            set = JWKSet.parse(jwksJson);
+        } catch (ParseException e) {
+            throw ServiceException.invalidParameter("jwks is not a valid JSON Web Key Set: " + Text.printable(e.getMessage()));
+        }
+        if (set.getKeys().isEmpty() || set.getKeys().size() > MAX_KEYS) {
+            throw ServiceException.invalidParameter("jwks must hold 1 to " + MAX_KEYS + " keys, it holds " + set.getKeys().size());
+        }
+        Set<String> kids = new HashSet<>();
+        for (JWK key : set.getKeys()) {
+            String kid = key.getKeyID();
+            if (kid == null || kid.isEmpty()) {
+                throw ServiceException.invalidParameter("every key in jwks needs a 'kid': tokens name their key by kid");
+            }
+            if (!kids.add(kid)) {
+                throw ServiceException.invalidParameter("jwks has two keys with kid '" + Text.printable(kid) + "'");
+            }
+            if (key.isPrivate()) {
+                throw ServiceException.invalidParameter("key '" + Text.printable(kid)
+                        + "' in jwks holds private key material: register the public keys only");
+            }
+            if (key.getKeyUse() != null && !KeyUse.SIGNATURE.equals(key.getKeyUse())) {
+                throw ServiceException.invalidParameter("key '" + Text.printable(kid) + "' is not a signing key (use must be 'sig')");
+            }
+            if (key instanceof RSAKey rsa) {
+                if (rsa.size() < 2048) {
+                    throw ServiceException.invalidParameter("RSA key '" + Text.printable(kid) + "' has " + rsa.size()
+                            + " bits: at least 2048 are required");
+                }
+            } else if (!(key instanceof ECKey)) {
+                throw ServiceException.invalidParameter("key '" + Text.printable(kid) + "' has type " + key.getKeyType()
+                        + ": only RSA and EC keys verify service-account tokens");
+            }
+        }
+        return set.toPublicJWKSet().toString(true);
+    }
+}
