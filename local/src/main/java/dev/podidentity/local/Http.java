@@ -1,0 +1,75 @@
+package dev.podidentity.local;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/** Small helpers around the JDK HTTP server used by every local component. */
+public final class Http {
+    private Http() {
+    }
+
+    /** A loopback server with a thread per request (virtual threads), started. */
+    public static HttpServer serve(int port, HttpHandler handler) throws IOException {
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 256);
+        ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+        server.setExecutor(executor);
+        server.createContext("/", exchange -> {
+            try (exchange) {
+                handler.handle(exchange);
+            } catch (IOException | RuntimeException e) {
+                try {
+                    send(exchange, 500, Map.of("Content-Type", "application/json"),
+                            "{\"message\":\"local stack error\"}".getBytes(StandardCharsets.UTF_8));
+                } catch (IOException | RuntimeException ignored) {
+                    // the response was already started; nothing more to say
+                }
+                if (!(e instanceof IOException)) {
+                    System.err.println("local stack: " + e);
+                }
+            }
+        });
+        server.start();
+        return server;
+    }
+
+    public static byte[] readBody(HttpExchange exchange, int max) throws IOException {
+        try (InputStream in = exchange.getRequestBody()) {
+            byte[] body = in.readNBytes(max + 1);
+            if (body.length > max) {
+                return null;
+            }
+            return body;
+        }
+    }
+
+    public static void send(HttpExchange exchange, int status, Map<String, String> headers, byte[] body) throws IOException {
+        headers.forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
+        if (body == null || body.length == 0) {
+            exchange.sendResponseHeaders(status, -1);
+            return;
+        }
+        exchange.sendResponseHeaders(status, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    public static String xmlEscape(String s) {
+        if (s == null) {
+            return "";
+        }
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+}

@@ -1,0 +1,99 @@
+package dev.podidentity.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.podidentity.api.Route;
+import dev.podidentity.handlers.Routes;
+import dev.podidentity.local.gateway.LambdaInvoker;
+import dev.podidentity.local.gateway.LocalContext;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * {@code sam local invoke} without Docker: runs one event file through its handler in a fresh JVM, the way Lambda's
+ * Java runtime does (no-arg constructor, Lambda's serialization, the function's environment), against the local
+ * stack, and prints the response.
+ *
+ * <pre>invoke [--stack .local-data/stack.json] OPERATION|HANDLER_CLASS EVENT_FILE</pre>
+ */
+public final class Invoke {
+    private Invoke() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && "--child".equals(args[0])) {
+            child(args[1], Path.of(args[2]));
+            return;
+        }
+        Path stack = Path.of(".local-data", "stack.json");
+        List<String> rest = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            if ("--stack".equals(args[i])) {
+                stack = Path.of(args[++i]);
+            } else {
+                rest.add(args[i]);
+            }
+        }
+        if (rest.size() != 2) {
+            System.err.println("usage: invoke [--stack FILE] OPERATION|HANDLER_CLASS EVENT_FILE");
+            System.exit(2);
+        }
+        Route route = route(rest.get(0));
+        if (!Files.exists(stack)) {
+            System.err.println("No local stack state at " + stack.toAbsolutePath()
+                    + ": start it first with local/bin/pod-identity-local");
+            System.exit(2);
+        }
+        JsonNode env = new ObjectMapper().readTree(stack.toFile()).path("functions").path(route.operation());
+        Process p = start(route, Path.of(rest.get(1)), jsonToMap(env));
+        p.getInputStream().transferTo(System.out);
+        System.exit(p.waitFor());
+    }
+
+    /** Starts the fresh JVM that runs one invocation; its stdout is the response JSON. */
+    public static Process start(Route route, Path event, Map<String, String> env) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder builder = new ProcessBuilder(java, "-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"), Invoke.class.getName(), "--child",
+                route.handlerClass().getName(), event.toAbsolutePath().toString());
+        builder.environment().clear();
+        builder.environment().putAll(env);
+        builder.environment().put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
+        builder.environment().put("AWS_LAMBDA_FUNCTION_NAME", route.operation());
+        builder.redirectError(ProcessBuilder.Redirect.INHERIT);
+        return builder.start();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void child(String handlerClass, Path event) throws Exception {
+        var handler = (com.amazonaws.services.lambda.runtime.RequestHandler<
+                com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent,
+                com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent>)
+                Class.forName(handlerClass).getDeclaredConstructor().newInstance();
+        String response = LambdaInvoker.invoke(handler, Files.readString(event, StandardCharsets.UTF_8),
+                LocalContext.of(UUID.randomUUID().toString(), System.getenv("AWS_LAMBDA_FUNCTION_NAME")));
+        System.out.println(response);
+    }
+
+    static Route route(String name) {
+        for (Route r : Routes.ALL) {
+            if (r.operation().equals(name) || r.handlerClass().getName().equals(name)
+                    || r.handlerClass().getSimpleName().equals(name) || r.lambdaHandler().equals(name)) {
+                return r;
+            }
+        }
+        throw new IllegalArgumentException("no operation or handler named " + name);
+    }
+
+    private static Map<String, String> jsonToMap(JsonNode node) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        node.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+        return out;
+    }
+}

@@ -1,0 +1,250 @@
+package dev.podidentity.local;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.podidentity.api.Authorization;
+import dev.podidentity.api.Route;
+import dev.podidentity.config.Composition;
+import dev.podidentity.config.Settings;
+import dev.podidentity.domain.ServiceIdentity;
+import dev.podidentity.handlers.Routes;
+import dev.podidentity.local.aws.AwsStandIn;
+import dev.podidentity.local.aws.CredentialStore;
+import dev.podidentity.local.aws.IamState;
+import dev.podidentity.local.aws.Principal;
+import dev.podidentity.local.aws.SigV4Verifier;
+import dev.podidentity.local.dynamo.TableSetup;
+import dev.podidentity.local.dynamo.TransactionalDynamo;
+import dev.podidentity.local.gateway.LocalApiGateway;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+
+/**
+ * The embedded default: the real handlers behind a local API Gateway, DynamoDB (dynalite plus transactions) and an
+ * STS/IAM stand-in, all on 127.0.0.1 with no AWS account. Functions see only endpoints and credentials.
+ */
+public final class LocalStack implements AutoCloseable {
+    public static final String TABLE = "pod-identity";
+    public static final String DEFAULT_ADMIN_KEY = "AKIAPODIDENTITYLOCAL";
+    public static final String DEFAULT_ADMIN_SECRET = "local-admin-secret-for-the-local-stack-only";
+
+    /** How to run the local stack. {@code port} 0 picks a free port; {@code dataDir} null keeps data in memory. */
+    public record Options(int port, String region, String accountId, Path dataDir, String adminAccessKey,
+                          String adminSecretKey) {
+        public static Options defaults() {
+            return new Options(0, "us-east-1", "000000000000", null, DEFAULT_ADMIN_KEY, DEFAULT_ADMIN_SECRET);
+        }
+
+        public Options withPort(int p) {
+            return new Options(p, region, accountId, dataDir, adminAccessKey, adminSecretKey);
+        }
+    }
+
+    private final Options options;
+    private final TransactionalDynamo dynamo;
+    private final AwsStandIn aws;
+    private final IamState iam;
+    private final CredentialStore credentials;
+    private final Map<String, String> adminEnv;
+    private final Map<String, String> brokerEnv;
+    private final LocalApiGateway gateway;
+    private final String brokerRoleArn;
+
+    private LocalStack(Options options) throws IOException {
+        this.options = options;
+        Clock clock = Clock.systemUTC();
+        String partition = ServiceIdentity.partitionOf(options.region());
+        this.dynamo = TransactionalDynamo.start(options.dataDir(), 0);
+        this.iam = new IamState(partition, options.accountId());
+        this.credentials = new CredentialStore();
+        IamState.User admin = iam.addUser("admin");
+        admin.policies().put("admin", "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}");
+        credentials.addLongTerm(options.adminAccessKey(), options.adminSecretKey(),
+                Principal.user(admin.arn(), options.accountId(), admin.userId()));
+        String trustAccount = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:"
+                + partition + ":iam::" + options.accountId() + ":root\"},\"Action\":\"sts:AssumeRole\"}]}";
+        IamState.Role adminRole = iam.addRole("pod-identity-admin-function", "/", trustAccount, 3600, "admin functions");
+        adminRole.policies().put("role-checks", "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+                + "\"Action\":[\"iam:GetRole\",\"iam:SimulatePrincipalPolicy\"],\"Resource\":\"*\"}]}");
+        IamState.Role broker = iam.addRole("pod-identity-broker", "/", trustAccount, 3600, "credential broker");
+        broker.policies().put("broker", "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+                + "\"Action\":[\"sts:AssumeRole\",\"sts:TagSession\"],\"Resource\":\"*\"}]}");
+        this.brokerRoleArn = broker.arn();
+        this.aws = new AwsStandIn(iam, credentials, clock).start(0);
+        this.adminEnv = functionEnv(executionCredentials(adminRole));
+        this.brokerEnv = functionEnv(executionCredentials(broker));
+        try (DynamoDbClient client = DynamoDbClient.builder()
+                .endpointOverride(URI.create(dynamo.endpoint()))
+                .region(Region.of(options.region()))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+                .httpClient(UrlConnectionHttpClient.create())
+                .build()) {
+            TableSetup.ensureTable(client, TABLE);
+        }
+        Composition adminFunctions = Composition.from(adminEnv);
+        Composition brokerFunctions = Composition.from(brokerEnv);
+        this.gateway = new LocalApiGateway(Routes.ALL,
+                route -> route.factory().apply(route.authorization() == Authorization.NONE ? brokerFunctions : adminFunctions),
+                new SigV4Verifier(credentials, clock), options.accountId()).start(options.port());
+    }
+
+    public static LocalStack start(Options options) throws IOException {
+        return new LocalStack(options);
+    }
+
+    /** The credentials a function's execution role has (a role session, as Lambda gives). */
+    private Principal.Credentials executionCredentials(IamState.Role role) {
+        Principal session = new Principal("arn:" + iam.partition() + ":sts::" + options.accountId() + ":assumed-role/"
+                + role.name() + "/local", options.accountId(), role.roleId() + ":local", role.arn(), role.name(), "local",
+                Map.of(), java.util.List.of(), null, null, false);
+        return credentials.newSession(session, null);
+    }
+
+    private Map<String, String> functionEnv(Principal.Credentials creds) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("AWS_REGION", options.region());
+        env.put(Settings.TABLE_NAME, TABLE);
+        env.put(Settings.ACCOUNT_ID, options.accountId());
+        env.put(Settings.BROKER_ROLE_ARN, brokerRoleArn);
+        env.put("AWS_ENDPOINT_URL_DYNAMODB", dynamo.endpoint());
+        env.put("AWS_ENDPOINT_URL_STS", aws.endpoint());
+        env.put("AWS_ENDPOINT_URL_IAM", aws.endpoint());
+        env.put("AWS_ACCESS_KEY_ID", creds.accessKeyId());
+        env.put("AWS_SECRET_ACCESS_KEY", creds.secretAccessKey());
+        env.put("AWS_SESSION_TOKEN", creds.sessionToken());
+        env.put("POWERTOOLS_SERVICE_NAME", "pod-identity");
+        env.put("POWERTOOLS_METRICS_NAMESPACE", "PodIdentity");
+        env.put("POWERTOOLS_LOG_LEVEL", System.getenv().getOrDefault("POWERTOOLS_LOG_LEVEL", "WARN"));
+        return env;
+    }
+
+    /** The environment a route's function gets (what the stack sets in Lambda, with local endpoints). */
+    public Map<String, String> functionEnvironment(Route route) {
+        return Map.copyOf(route.authorization() == Authorization.NONE ? brokerEnv : adminEnv);
+    }
+
+    public String apiUrl() {
+        return gateway.url();
+    }
+
+    public String awsEndpoint() {
+        return aws.endpoint();
+    }
+
+    public String dynamoEndpoint() {
+        return dynamo.endpoint();
+    }
+
+    public String region() {
+        return options.region();
+    }
+
+    public String accountId() {
+        return options.accountId();
+    }
+
+    public String brokerRoleArn() {
+        return brokerRoleArn;
+    }
+
+    public AwsBasicCredentials adminCredentials() {
+        return AwsBasicCredentials.create(options.adminAccessKey(), options.adminSecretKey());
+    }
+
+    public AwsStandIn aws() {
+        return aws;
+    }
+
+    public TransactionalDynamo dynamo() {
+        return dynamo;
+    }
+
+    public IamState iam() {
+        return iam;
+    }
+
+    public CredentialStore credentials() {
+        return credentials;
+    }
+
+    @Override
+    public void close() {
+        gateway.close();
+        aws.close();
+        dynamo.close();
+    }
+
+    /** Writes what {@code invoke} needs to reach this stack (mode 600: it holds local credentials). */
+    public void writeState(Path file) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode state = json.createObjectNode().put("apiUrl", apiUrl());
+        ObjectNode functions = state.putObject("functions");
+        for (Route route : Routes.ALL) {
+            ObjectNode env = functions.putObject(route.operation());
+            functionEnvironment(route).forEach(env::put);
+        }
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Files.writeString(file, json.writerWithDefaultPrettyPrinter().writeValueAsString(state));
+        try {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException ignored) {
+            // not a POSIX file system
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options options = Options.defaults().withPort(9000);
+        Path state = Path.of(".local-data", "stack.json");
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            String v = i + 1 < args.length ? args[i + 1] : null;
+            switch (a) {
+                case "--port" -> { options = options.withPort(Integer.parseInt(v)); i++; }
+                case "--region" -> { options = new Options(options.port(), v, options.accountId(), options.dataDir(), options.adminAccessKey(), options.adminSecretKey()); i++; }
+                case "--account" -> { options = new Options(options.port(), options.region(), v, options.dataDir(), options.adminAccessKey(), options.adminSecretKey()); i++; }
+                case "--data-dir" -> { options = new Options(options.port(), options.region(), options.accountId(), Path.of(v), options.adminAccessKey(), options.adminSecretKey()); i++; }
+                case "--state-file" -> { state = Path.of(v); i++; }
+                case "--help", "-h" -> {
+                    System.out.println("""
+                            Usage: local/bin/pod-identity-local [options]
+                              --port N          API port on 127.0.0.1 (default 9000; 0 = any free port)
+                              --region R        region of the local service (default us-east-1)
+                              --account ID      12-digit account id (default 000000000000)
+                              --data-dir DIR    keep DynamoDB data in DIR across restarts (default: in memory)
+                              --state-file F    where to write endpoints for local/bin/invoke (default .local-data/stack.json)""");
+                    return;
+                }
+                default -> throw new IllegalArgumentException("unknown option " + a + " (see --help)");
+            }
+        }
+        try (LocalStack stack = LocalStack.start(options)) {
+            stack.writeState(state);
+            System.out.println("Pod Identity local stack is up.");
+            System.out.println("  API (SigV4, service execute-api): " + stack.apiUrl());
+            System.out.println("  region: " + stack.region() + "   account: " + stack.accountId());
+            System.out.println("  admin credentials: AWS_ACCESS_KEY_ID=" + options.adminAccessKey()
+                    + " AWS_SECRET_ACCESS_KEY=" + options.adminSecretKey());
+            System.out.println("  STS/IAM stand-in: " + stack.awsEndpoint() + "   DynamoDB: " + stack.dynamoEndpoint());
+            System.out.println("  credential broker role: " + stack.brokerRoleArn());
+            System.out.println("  data: " + (options.dataDir() == null ? "in memory" : options.dataDir().toAbsolutePath())
+                    + "   state for invoke: " + state.toAbsolutePath());
+            System.out.println("Press Ctrl+C to stop.");
+            CountDownLatch stop = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+            stop.await();
+        }
+    }
+}

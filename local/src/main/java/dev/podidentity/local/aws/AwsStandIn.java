@@ -1,0 +1,533 @@
+package dev.podidentity.local.aws;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.podidentity.local.Http;
+import java.io.IOException;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Pattern;
+
+/**
+ * A local stand-in for STS and IAM (AWS Query protocol, XML answers) on the JDK HTTP server. It verifies SigV4 on
+ * every call, authorizes callers with their IAM policies, and implements what the service needs: STS AssumeRole
+ * (trust policy, ExternalId, session tags, durations, role chaining) and GetCallerIdentity; IAM users, roles,
+ * inline policies and SimulatePrincipalPolicy. Faults can be injected per service for failure tests.
+ */
+public final class AwsStandIn implements AutoCloseable {
+    public enum Fault { NONE, THROTTLE, FAIL, HANG }
+
+    /** One AssumeRole call as STS saw it (for tests to read back tags and policies). */
+    public record AssumeRoleCall(String callerArn, String roleArn, String sessionName, int durationSeconds,
+                                 Map<String, String> tags, List<String> transitiveTagKeys, String externalId,
+                                 String policy, String outcome) {
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/";
+    private static final String IAM_NS = "https://iam.amazonaws.com/doc/2010-05-08/";
+    private static final Pattern SESSION_NAME = Pattern.compile("[\\w+=,.@-]{2,64}");
+    private static final Pattern ROLE_NAME = Pattern.compile("[\\w+=,.@-]{1,64}");
+
+    private final IamState iam;
+    private final CredentialStore credentials;
+    private final SigV4Verifier verifier;
+    private final Clock clock;
+    private final Map<String, Fault> faults = new ConcurrentHashMap<>();
+    private final List<AssumeRoleCall> assumeRoleCalls = new CopyOnWriteArrayList<>();
+    private volatile Duration hang = Duration.ofSeconds(10);
+    private HttpServer server;
+
+    public AwsStandIn(IamState iam, CredentialStore credentials, Clock clock) {
+        this.iam = iam;
+        this.credentials = credentials;
+        this.clock = clock;
+        this.verifier = new SigV4Verifier(credentials, clock);
+    }
+
+    public AwsStandIn start(int port) throws IOException {
+        server = Http.serve(port, this::handle);
+        return this;
+    }
+
+    public String endpoint() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    public void setFault(String service, Fault fault) {
+        faults.put(service, fault);
+    }
+
+    public void setHangDuration(Duration duration) {
+        hang = duration;
+    }
+
+    public List<AssumeRoleCall> assumeRoleCalls() {
+        return List.copyOf(assumeRoleCalls);
+    }
+
+    public void clearAssumeRoleCalls() {
+        assumeRoleCalls.clear();
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.stop(0);
+        }
+    }
+
+    // ------------------------------------------------------------------ HTTP
+
+    private void handle(HttpExchange exchange) throws IOException {
+        byte[] body = Http.readBody(exchange, 1 << 20);
+        String requestId = UUID.randomUUID().toString();
+        if (body == null) {
+            reply(exchange, "sts", 413, error("sts", "Sender", "RequestEntityTooLarge", "Request body too large", requestId));
+            return;
+        }
+        String service = "sts";
+        try {
+            var request = new SigV4Verifier.Request(exchange.getRequestMethod(),
+                    exchange.getRequestHeaders().getFirst("Host"), exchange.getRequestURI().getRawPath(),
+                    exchange.getRequestURI().getRawQuery(), exchange.getRequestHeaders(), body);
+            SigV4Verifier.Verified verified = verifier.verify(request, Set.of("sts", "iam"));
+            service = verified.service();
+            Map<String, String> params = form(new String(body, StandardCharsets.UTF_8));
+            if (exchange.getRequestURI().getRawQuery() != null) {
+                params.putAll(form(exchange.getRequestURI().getRawQuery()));
+            }
+            Fault fault = faults.getOrDefault(service, Fault.NONE);
+            switch (fault) {
+                case THROTTLE -> throw new QueryError(400, "Sender", "Throttling", "Rate exceeded");
+                case FAIL -> throw new QueryError(503, "Receiver", "ServiceUnavailable", "Service is unavailable");
+                case HANG -> sleep(hang);
+                case NONE -> { }
+            }
+            String action = params.getOrDefault("Action", "");
+            Principal caller = verified.credentials().principal();
+            String result = "sts".equals(service) ? sts(action, params, caller, verified.credentials())
+                    : iam(action, params, caller);
+            String ns = "sts".equals(service) ? STS_NS : IAM_NS;
+            String xml = "<" + action + "Response xmlns=\"" + ns + "\"><" + action + "Result>" + result + "</" + action
+                    + "Result><ResponseMetadata><RequestId>" + requestId + "</RequestId></ResponseMetadata></" + action
+                    + "Response>";
+            reply(exchange, service, 200, xml);
+        } catch (SigV4Exception e) {
+            String code = switch (e.errorType()) {
+                case "UnrecognizedClientException" -> "InvalidClientTokenId";
+                case "MissingAuthenticationTokenException" -> "MissingAuthenticationToken";
+                case "InvalidSignatureException" -> "SignatureDoesNotMatch";
+                case "ExpiredTokenException" -> "ExpiredToken";
+                default -> "IncompleteSignature";
+            };
+            reply(exchange, service, e.status(), error(service, "Sender", code, e.getMessage(), requestId));
+        } catch (QueryError e) {
+            reply(exchange, service, e.status, error(service, e.type, e.code, e.getMessage(), requestId));
+        }
+    }
+
+    private static void reply(HttpExchange exchange, String service, int status, String xml) throws IOException {
+        Http.send(exchange, status, Map.of("Content-Type", "text/xml", "x-amzn-RequestId", UUID.randomUUID().toString()),
+                xml.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String error(String service, String type, String code, String message, String requestId) {
+        String ns = "sts".equals(service) ? STS_NS : IAM_NS;
+        return "<ErrorResponse xmlns=\"" + ns + "\"><Error><Type>" + type + "</Type><Code>" + code + "</Code><Message>"
+                + Http.xmlEscape(message) + "</Message></Error><RequestId>" + requestId + "</RequestId></ErrorResponse>";
+    }
+
+    private static final class QueryError extends RuntimeException {
+        final int status;
+        final String type;
+        final String code;
+
+        QueryError(int status, String type, String code, String message) {
+            super(message, null, false, false);
+            this.status = status;
+            this.type = type;
+            this.code = code;
+        }
+    }
+
+    private static QueryError validation(String message) {
+        return new QueryError(400, "Sender", "ValidationError", message);
+    }
+
+    private static QueryError accessDenied(String message) {
+        return new QueryError(403, "Sender", "AccessDenied", message);
+    }
+
+    // ------------------------------------------------------------------- STS
+
+    private String sts(String action, Map<String, String> p, Principal caller, Principal.Credentials used) {
+        return switch (action) {
+            case "GetCallerIdentity" -> "<Arn>" + caller.arn() + "</Arn><UserId>" + caller.userId() + "</UserId><Account>"
+                    + caller.accountId() + "</Account>";
+            case "AssumeRole" -> assumeRole(p, caller, used);
+            default -> throw new QueryError(400, "Sender", "InvalidAction", "Could not find operation " + action
+                    + " for version 2011-06-15");
+        };
+    }
+
+    private String assumeRole(Map<String, String> p, Principal caller, Principal.Credentials used) {
+        String roleArn = required(p, "RoleArn");
+        String sessionName = required(p, "RoleSessionName");
+        String externalId = p.get("ExternalId");
+        String policy = p.get("Policy");
+        Map<String, String> tags = new LinkedHashMap<>();
+        for (int i = 1; p.containsKey("Tags.member." + i + ".Key"); i++) {
+            tags.put(p.get("Tags.member." + i + ".Key"), p.getOrDefault("Tags.member." + i + ".Value", ""));
+        }
+        List<String> transitive = new ArrayList<>();
+        for (int i = 1; p.containsKey("TransitiveTagKeys.member." + i); i++) {
+            transitive.add(p.get("TransitiveTagKeys.member." + i));
+        }
+        int duration = p.containsKey("DurationSeconds") ? parseInt(p.get("DurationSeconds"), "DurationSeconds") : 3600;
+        try {
+            String result = doAssumeRole(roleArn, sessionName, externalId, policy, tags, transitive, duration, caller);
+            assumeRoleCalls.add(new AssumeRoleCall(caller.arn(), roleArn, sessionName, duration, tags, transitive,
+                    externalId, policy, "OK"));
+            return result;
+        } catch (QueryError e) {
+            assumeRoleCalls.add(new AssumeRoleCall(caller.arn(), roleArn, sessionName, duration, tags, transitive,
+                    externalId, policy, e.code));
+            throw e;
+        }
+    }
+
+    private String doAssumeRole(String roleArn, String sessionName, String externalId, String policy,
+                                Map<String, String> tags, List<String> transitive, int duration, Principal caller) {
+        if (!SESSION_NAME.matcher(sessionName).matches()) {
+            throw validation("1 validation error detected: Value '" + sessionName + "' at 'roleSessionName' failed to"
+                    + " satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]* and length 2-64");
+        }
+        if (duration < 900 || duration > 43200) {
+            throw validation("1 validation error detected: Value '" + duration + "' at 'durationSeconds' failed to satisfy"
+                    + " constraint: Member must have value between 900 and 43200");
+        }
+        if (tags.size() > 50) {
+            throw validation("1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have"
+                    + " length less than or equal to 50");
+        }
+        for (Map.Entry<String, String> t : tags.entrySet()) {
+            if (t.getKey().isEmpty() || t.getKey().length() > 128 || t.getValue().length() > 256) {
+                throw validation("Session tag '" + t.getKey() + "' is invalid: keys 1-128 characters, values up to 256");
+            }
+        }
+        if (!tags.keySet().containsAll(transitive)) {
+            throw validation("The specified transitive tag key must be included in the requested tags.");
+        }
+        if (policy != null && policy.length() > 2048) {
+            throw new QueryError(400, "Sender", "PackedPolicyTooLarge", "Packed policy consumes more than 100% of allotted size");
+        }
+        // transitive tags of the caller's session carry over and cannot be overridden
+        Map<String, String> sessionTags = new LinkedHashMap<>(tags);
+        List<String> sessionTransitive = new ArrayList<>(transitive);
+        if (caller.isRoleSession()) {
+            for (String key : caller.transitiveTagKeys()) {
+                String inherited = caller.sessionTags().get(key);
+                if (tags.containsKey(key) && !tags.get(key).equals(inherited)) {
+                    throw accessDenied("Cannot override transitive session tag " + key);
+                }
+                sessionTags.put(key, inherited);
+                if (!sessionTransitive.contains(key)) {
+                    sessionTransitive.add(key);
+                }
+            }
+        }
+        String denied = "User: " + caller.arn() + " is not authorized to perform: sts:AssumeRole on resource: " + roleArn;
+        IamState.Role role = iam.roleByArn(roleArn).orElseThrow(() -> accessDenied(denied));
+        Map<String, List<String>> context = new HashMap<>();
+        context.put("aws:principalarn", List.of(caller.entityArn()));
+        context.put("sts:rolesessionname", List.of(sessionName));
+        if (externalId != null) {
+            context.put("sts:externalid", List.of(externalId));
+        }
+        sessionTags.forEach((k, v) -> context.put(("aws:RequestTag/" + k).toLowerCase(Locale.ROOT), List.of(v)));
+        if (!sessionTags.isEmpty()) {
+            context.put("aws:tagkeys", List.copyOf(sessionTags.keySet()));
+        }
+        if (caller.isRoleSession()) {
+            caller.sessionTags().forEach((k, v) -> context.put(("aws:PrincipalTag/" + k).toLowerCase(Locale.ROOT), List.of(v)));
+        }
+        JsonNode trust = parse(role.trustPolicy());
+        var trustDecision = PolicyEvaluator.evaluate(List.of(trust), "sts:AssumeRole", null, caller, context);
+        boolean identityAllows = identityDecision(caller, "sts:AssumeRole", roleArn, context) == PolicyEvaluator.Decision.ALLOWED;
+        boolean direct = PolicyEvaluator.list(trust.get("Statement")).stream()
+                .anyMatch(s -> PolicyEvaluator.namesPrincipalDirectly(s.get("Principal"), caller));
+        if (trustDecision != PolicyEvaluator.Decision.ALLOWED || (!direct && !identityAllows)
+                || identityDecision(caller, "sts:AssumeRole", roleArn, context) == PolicyEvaluator.Decision.EXPLICIT_DENY) {
+            throw accessDenied(denied);
+        }
+        if (!sessionTags.isEmpty()) {
+            var tagDecision = PolicyEvaluator.evaluate(List.of(trust), "sts:TagSession", null, caller, context);
+            boolean identityTag = identityDecision(caller, "sts:TagSession", roleArn, context) == PolicyEvaluator.Decision.ALLOWED;
+            if (tagDecision != PolicyEvaluator.Decision.ALLOWED || (!direct && !identityTag)) {
+                throw accessDenied("User: " + caller.arn() + " is not authorized to perform: sts:TagSession on resource: " + roleArn);
+            }
+        }
+        if (caller.isRoleSession() && duration > 3600) {
+            throw validation("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.");
+        }
+        if (duration > role.maxSessionDuration()) {
+            throw validation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");
+        }
+        if (policy != null) {
+            try {
+                JSON.readTree(policy);
+            } catch (IOException e) {
+                throw new QueryError(400, "Sender", "MalformedPolicyDocument", "The policy is not in the valid JSON format.");
+            }
+        }
+        String sessionArn = "arn:" + iam.partition() + ":sts::" + iam.accountId() + ":assumed-role/" + role.name() + "/"
+                + sessionName;
+        Principal session = new Principal(sessionArn, iam.accountId(), role.roleId() + ":" + sessionName, role.arn(),
+                role.name(), sessionName, Map.copyOf(sessionTags), List.copyOf(sessionTransitive), policy, externalId,
+                caller.isRoleSession());
+        Instant expiration = clock.instant().plusSeconds(duration).truncatedTo(ChronoUnit.SECONDS);
+        Principal.Credentials issued = credentials.newSession(session, expiration);
+        int packed = policy == null && sessionTags.isEmpty() ? 0 : Math.min(99, 6 + sessionTags.size() * 2);
+        return "<Credentials><AccessKeyId>" + issued.accessKeyId() + "</AccessKeyId><SecretAccessKey>"
+                + issued.secretAccessKey() + "</SecretAccessKey><SessionToken>" + issued.sessionToken()
+                + "</SessionToken><Expiration>" + DateTimeFormatter.ISO_INSTANT.format(expiration)
+                + "</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>" + session.userId()
+                + "</AssumedRoleId><Arn>" + sessionArn + "</Arn></AssumedRoleUser><PackedPolicySize>" + packed
+                + "</PackedPolicySize>";
+    }
+
+    /** The session a set of temporary credentials belongs to (tests read session tags from it). */
+    public Principal principalOf(String accessKeyId) {
+        return credentials.find(accessKeyId).map(Principal.Credentials::principal).orElse(null);
+    }
+
+    // ------------------------------------------------------------------- IAM
+
+    private String iam(String action, Map<String, String> p, Principal caller) {
+        String resource = switch (action) {
+            case "CreateRole", "GetRole", "DeleteRole", "UpdateAssumeRolePolicy", "PutRolePolicy" ->
+                    "arn:" + iam.partition() + ":iam::" + iam.accountId() + ":role" + p.getOrDefault("Path", "/")
+                            + p.getOrDefault("RoleName", "");
+            case "CreateUser", "PutUserPolicy", "CreateAccessKey" ->
+                    "arn:" + iam.partition() + ":iam::" + iam.accountId() + ":user/" + p.getOrDefault("UserName", "");
+            default -> "*";
+        };
+        if (identityDecision(caller, "iam:" + action, resource, Map.of()) != PolicyEvaluator.Decision.ALLOWED) {
+            throw accessDenied("User: " + caller.arn() + " is not authorized to perform: iam:" + action + " on resource: "
+                    + resource + " because no identity-based policy allows the iam:" + action + " action");
+        }
+        return switch (action) {
+            case "CreateRole" -> createRole(p);
+            case "GetRole" -> "<Role>" + roleXml(role(required(p, "RoleName"))) + "</Role>";
+            case "DeleteRole" -> {
+                IamState.Role role = role(required(p, "RoleName"));
+                iam.roles.remove(role.name());
+                credentials.removeFor(role.arn());
+                yield "";
+            }
+            case "UpdateAssumeRolePolicy" -> {
+                IamState.Role role = role(required(p, "RoleName"));
+                String doc = policyDocument(p, "PolicyDocument");
+                iam.replaceRole(role.withTrustPolicy(doc));
+                yield "";
+            }
+            case "PutRolePolicy" -> {
+                role(required(p, "RoleName")).policies().put(required(p, "PolicyName"), policyDocument(p, "PolicyDocument"));
+                yield "";
+            }
+            case "CreateUser" -> {
+                String name = required(p, "UserName");
+                if (iam.user(name).isPresent()) {
+                    throw new QueryError(409, "Sender", "EntityAlreadyExists", "User with name " + name + " already exists.");
+                }
+                IamState.User user = iam.addUser(name);
+                yield "<User><Path>/</Path><UserName>" + name + "</UserName><UserId>" + user.userId() + "</UserId><Arn>"
+                        + user.arn() + "</Arn><CreateDate>" + DateTimeFormatter.ISO_INSTANT.format(user.createdAt())
+                        + "</CreateDate></User>";
+            }
+            case "PutUserPolicy" -> {
+                user(required(p, "UserName")).policies().put(required(p, "PolicyName"), policyDocument(p, "PolicyDocument"));
+                yield "";
+            }
+            case "CreateAccessKey" -> {
+                IamState.User user = user(required(p, "UserName"));
+                Principal.Credentials c = credentials.newLongTerm(Principal.user(user.arn(), iam.accountId(), user.userId()));
+                yield "<AccessKey><UserName>" + user.name() + "</UserName><AccessKeyId>" + c.accessKeyId()
+                        + "</AccessKeyId><Status>Active</Status><SecretAccessKey>" + c.secretAccessKey()
+                        + "</SecretAccessKey><CreateDate>" + DateTimeFormatter.ISO_INSTANT.format(clock.instant())
+                        + "</CreateDate></AccessKey>";
+            }
+            case "SimulatePrincipalPolicy" -> simulate(p);
+            default -> throw new QueryError(400, "Sender", "InvalidAction", "Could not find operation " + action
+                    + " for version 2010-05-08");
+        };
+    }
+
+    private String createRole(Map<String, String> p) {
+        String name = required(p, "RoleName");
+        if (!ROLE_NAME.matcher(name).matches()) {
+            throw validation("1 validation error detected: Value '" + name + "' at 'roleName' failed to satisfy constraint");
+        }
+        String path = p.getOrDefault("Path", "/");
+        if (!path.startsWith("/") || !path.endsWith("/")) {
+            throw validation("The specified value for path is invalid. It must begin and end with / and contain only"
+                    + " alphanumeric characters and/or / characters.");
+        }
+        String trust = policyDocument(p, "AssumeRolePolicyDocument");
+        int max = p.containsKey("MaxSessionDuration") ? parseInt(p.get("MaxSessionDuration"), "MaxSessionDuration") : 3600;
+        if (max < 3600 || max > 43200) {
+            throw validation("The requested MaxSessionDuration must be between 3600 and 43200 seconds.");
+        }
+        synchronized (iam) {
+            if (iam.role(name).isPresent()) {
+                throw new QueryError(409, "Sender", "EntityAlreadyExists", "Role with name " + name + " already exists.");
+            }
+            return "<Role>" + roleXml(iam.addRole(name, path, trust, max, p.get("Description"))) + "</Role>";
+        }
+    }
+
+    private String simulate(Map<String, String> p) {
+        String source = required(p, "PolicySourceArn");
+        if (iam.userByArn(source).isEmpty() && iam.roleByArn(source).isEmpty()) {
+            throw new QueryError(404, "Sender", "NoSuchEntity", "The entity " + source + " cannot be found.");
+        }
+        List<String> actions = members(p, "ActionNames");
+        List<String> resources = members(p, "ResourceArns");
+        if (resources.isEmpty()) {
+            resources = List.of("*");
+        }
+        StringBuilder out = new StringBuilder("<IsTruncated>false</IsTruncated><EvaluationResults>");
+        Principal principal = Principal.user(source, iam.accountId(), "simulated");
+        for (String action : actions) {
+            for (String resource : resources) {
+                var decision = identityDecision(principal, action, resource, Map.of());
+                out.append("<member><EvalActionName>").append(action).append("</EvalActionName><EvalResourceName>")
+                        .append(resource).append("</EvalResourceName><EvalDecision>").append(switch (decision) {
+                            case ALLOWED -> "allowed";
+                            case EXPLICIT_DENY -> "explicitDeny";
+                            case IMPLICIT_DENY -> "implicitDeny";
+                        }).append("</EvalDecision><MatchedStatements/><MissingContextValues/></member>");
+            }
+        }
+        return out.append("</EvaluationResults>").toString();
+    }
+
+    private PolicyEvaluator.Decision identityDecision(Principal principal, String action, String resource,
+                                                      Map<String, List<String>> context) {
+        List<JsonNode> policies = new ArrayList<>();
+        for (String doc : iam.policiesOf(principal.entityArn()).values()) {
+            policies.add(parse(doc));
+        }
+        var decision = PolicyEvaluator.evaluate(policies, action, resource, null, context);
+        if (decision == PolicyEvaluator.Decision.ALLOWED && principal.sessionPolicy() != null) {
+            decision = PolicyEvaluator.evaluate(List.of(parse(principal.sessionPolicy())), action, resource, null, context);
+        }
+        return decision;
+    }
+
+    private IamState.Role role(String name) {
+        return iam.role(name).orElseThrow(() ->
+                new QueryError(404, "Sender", "NoSuchEntity", "The role with name " + name + " cannot be found."));
+    }
+
+    private IamState.User user(String name) {
+        return iam.user(name).orElseThrow(() ->
+                new QueryError(404, "Sender", "NoSuchEntity", "The user with name " + name + " cannot be found."));
+    }
+
+    private static String roleXml(IamState.Role r) {
+        return "<Path>" + r.path() + "</Path><RoleName>" + r.name() + "</RoleName><RoleId>" + r.roleId() + "</RoleId><Arn>"
+                + r.arn() + "</Arn><CreateDate>" + DateTimeFormatter.ISO_INSTANT.format(r.createdAt().truncatedTo(ChronoUnit.SECONDS))
+                + "</CreateDate><AssumeRolePolicyDocument>"
+                + Http.xmlEscape(URLEncoder.encode(r.trustPolicy(), StandardCharsets.UTF_8).replace("+", "%20"))
+                + "</AssumeRolePolicyDocument><MaxSessionDuration>" + r.maxSessionDuration() + "</MaxSessionDuration>";
+    }
+
+    private static String policyDocument(Map<String, String> p, String name) {
+        String doc = required(p, name);
+        try {
+            JsonNode node = JSON.readTree(doc);
+            if (node == null || !node.isObject() || !node.has("Statement")) {
+                throw new IOException("no Statement");
+            }
+        } catch (IOException e) {
+            throw new QueryError(400, "Sender", "MalformedPolicyDocument", "Syntax errors in policy.");
+        }
+        return doc;
+    }
+
+    private static JsonNode parse(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static List<String> members(Map<String, String> p, String name) {
+        List<String> out = new ArrayList<>();
+        for (int i = 1; p.containsKey(name + ".member." + i); i++) {
+            out.add(p.get(name + ".member." + i));
+        }
+        return out;
+    }
+
+    private static String required(Map<String, String> p, String name) {
+        String v = p.get(name);
+        if (v == null || v.isEmpty()) {
+            throw validation("1 validation error detected: Value null at '" + Character.toLowerCase(name.charAt(0))
+                    + name.substring(1) + "' failed to satisfy constraint: Member must not be null");
+        }
+        return v;
+    }
+
+    private static int parseInt(String value, String name) {
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw validation(name + " must be a number");
+        }
+    }
+
+    private static Map<String, String> form(String body) {
+        Map<String, String> out = new TreeMap<>();
+        for (String pair : body.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            out.put(k, v);
+        }
+        return out;
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package dev.podidentity.local;
+
+import java.net.URI;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.auth.aws.scheme.AwsV4AuthScheme;
+import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
+import software.amazon.awssdk.http.auth.spi.scheme.AuthSchemeOption;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.eks.EksClient;
+import software.amazon.awssdk.services.iam.IamClient;
+
+/** One local stack per test JVM, and SDK clients pointed at it. */
+public final class TestStack {
+    private static LocalStack stack;
+    private static final AtomicInteger NAMES = new AtomicInteger();
+
+    private TestStack() {
+    }
+
+    public static synchronized LocalStack get() {
+        if (stack == null) {
+            try {
+                stack = LocalStack.start(LocalStack.Options.defaults());
+            } catch (Exception e) {
+                throw new IllegalStateException("local stack did not start", e);
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(stack::close));
+        }
+        return stack;
+    }
+
+    /** The real EKS client, changed only by endpoint and signing name (execute-api, as API Gateway requires). */
+    public static EksClient eks() {
+        return eks(get().adminCredentials());
+    }
+
+    public static EksClient eks(AwsCredentials credentials) {
+        LocalStack s = get();
+        return EksClient.builder()
+                .endpointOverride(URI.create(s.apiUrl()))
+                .region(Region.of(s.region()))
+                .credentialsProvider(StaticCredentialsProvider.create(credentials))
+                .httpClient(UrlConnectionHttpClient.create())
+                .authSchemeProvider(params -> List.of(AuthSchemeOption.builder()
+                        .schemeId(AwsV4AuthScheme.SCHEME_ID)
+                        .putSignerProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "execute-api")
+                        .putSignerProperty(AwsV4HttpSigner.REGION_NAME, s.region())
+                        .build()))
+                .build();
+    }
+
+    public static IamClient iam() {
+        LocalStack s = get();
+        return IamClient.builder()
+                .endpointOverride(URI.create(s.awsEndpoint()))
+                .region(Region.AWS_GLOBAL)
+                .credentialsProvider(StaticCredentialsProvider.create(s.adminCredentials()))
+                .httpClient(UrlConnectionHttpClient.create())
+                .build();
+    }
+
+    /** A unique name for this JVM's tests (clusters, roles). */
+    public static String unique(String prefix) {
+        return prefix + "-" + ProcessHandle.current().pid() + "-" + NAMES.incrementAndGet();
+    }
+
+    /** Creates a role whose trust policy lets the credential broker assume and tag it; returns its ARN. */
+    public static String brokerTrustedRole(String name) {
+        return role(name, "[\"sts:AssumeRole\",\"sts:TagSession\"]");
+    }
+
+    public static String role(String name, String actions) {
+        String trust = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\""
+                + get().brokerRoleArn() + "\"},\"Action\":" + actions + "}]}";
+        try (IamClient iam = iam()) {
+            return iam.createRole(r -> r.roleName(name).assumeRolePolicyDocument(trust)).role().arn();
+        }
+    }
+
+    /** Registers a cluster with a throwaway key set. */
+    public static String registerCluster(String name) {
+        ClusterApi.register(name, "https://oidc.local/" + name, Keys.rsaJwks("k1"));
+        return name;
+    }
+}
