@@ -1,0 +1,45 @@
+# Sourced by the scripts in local/bin and by .ci/run: picks a JDK that can build Java 21 bytecode
+# (JAVA_HOME if it is 21 or newer, else the newest JDK under /usr/lib/jvm), and puts Node's warning to rest.
+java_major() { "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/ *java.specification.version = //p' | cut -d. -f1; }
+if [ -z "${JAVA_HOME:-}" ] || [ ! -x "$JAVA_HOME/bin/java" ] || [ "$(java_major "$JAVA_HOME")" -lt 21 ]; then
+  JAVA_HOME=""
+  for candidate in /usr/lib/jvm/*; do
+    [ -x "$candidate/bin/javac" ] || continue
+    major=$(java_major "$candidate")
+    if [ "${major:-0}" -ge 21 ] && { [ -z "$JAVA_HOME" ] || [ "$major" -gt "$(java_major "$JAVA_HOME")" ]; }; then
+      JAVA_HOME="$candidate"
+    fi
+  done
+  if [ -z "$JAVA_HOME" ]; then
+    echo "No JDK 21 or newer found: install one (e.g. Temurin 25) or set JAVA_HOME" >&2
+    exit 1
+  fi
+fi
+export JAVA_HOME
+export PATH="$JAVA_HOME/bin:$PATH"
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
+PROJECT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+export PROJECT_ROOT
+
+# Installs dynalite (npm) when it is missing.
+ensure_dynalite() {
+  if [ ! -f "$PROJECT_ROOT/local/node_modules/dynalite/cli.js" ]; then
+    npm ci --prefix "$PROJECT_ROOT/local" --no-audit --no-fund >&2
+  fi
+}
+
+# Builds the reactor (without tests) when local's jar is missing or older than a source file, and writes its
+# runtime classpath to local/target/classpath.txt.
+ensure_built() {
+  local jar
+  jar=$(ls "$PROJECT_ROOT"/local/target/pod-identity-local-*.jar 2>/dev/null | head -1 || true)
+  if [ -z "$jar" ] || [ -n "$(find "$PROJECT_ROOT/functions/src" "$PROJECT_ROOT/local/src" "$PROJECT_ROOT/pom.xml" \
+        -newer "$jar" -type f 2>/dev/null | head -1)" ] || [ ! -f "$PROJECT_ROOT/local/target/classpath.txt" ]; then
+    (cd "$PROJECT_ROOT" && mvn -B -q -DskipTests -pl functions,local -am install >&2 \
+      && mvn -B -q -pl local dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=test >&2)
+  fi
+}
+
+local_classpath() {
+  echo "$(ls "$PROJECT_ROOT"/local/target/pod-identity-local-*.jar | head -1):$PROJECT_ROOT/local/target/test-classes:$(cat "$PROJECT_ROOT/local/target/classpath.txt")"
+}

@@ -1,0 +1,199 @@
+package dev.podidentity.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.podidentity.adapter.dynamodb.DynamoStore;
+import dev.podidentity.domain.Association;
+import dev.podidentity.domain.AssociationId;
+import dev.podidentity.domain.AssociationSummary;
+import dev.podidentity.domain.Cluster;
+import dev.podidentity.domain.ConflictException;
+import dev.podidentity.domain.ErrorCode;
+import dev.podidentity.domain.IdempotencyKey;
+import dev.podidentity.domain.Page;
+import dev.podidentity.domain.ServiceException;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+/** The DynamoDB adapter against dynalite (plus the local transaction layer) over HTTP, with the real SDK client. */
+class DynamoStoreTest {
+    static DynamoDbClient dynamo;
+    static DynamoStore store;
+    static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+
+    @BeforeAll
+    static void setUp() {
+        dynamo = DynamoDbClient.builder()
+                .endpointOverride(URI.create(TestStack.get().dynamoEndpoint()))
+                .region(Region.US_EAST_1)
+                .credentialsProvider(() -> AwsBasicCredentials.create("local", "local"))
+                .httpClient(UrlConnectionHttpClient.create())
+                .build();
+        store = new DynamoStore(dynamo, LocalStack.TABLE, Clock.systemUTC());
+    }
+
+    @AfterAll
+    static void tearDown() {
+        dynamo.close();
+    }
+
+    static Cluster cluster(String name) {
+        return new Cluster(name, "arn:aws:eks:us-east-1:000000000000:cluster/" + name, "https://issuer/" + name,
+                "{\"keys\":[]}", Map.of("t", "1"), NOW, NOW, 0, 1);
+    }
+
+    static Association association(String cluster, String ns, String sa) {
+        String id = AssociationId.random().value();
+        return new Association(cluster, ns, sa, "arn:aws:iam::000000000000:role/r", "arn:x/" + id, id, Map.of("k", "v"),
+                NOW, NOW, null, false, null, null, null, 1);
+    }
+
+    @Test
+    void cluster_registerFindUpdateMergesTagsAndKeepsCount() {
+        String name = TestStack.unique("store-c");
+        assertThat(store.registerCluster(cluster(name))).isEqualTo(cluster(name));
+        assertThat(store.findCluster(name)).contains(cluster(name));
+        store.createAssociation(association(name, "ns", "sa"), null);
+        Cluster rotated = new Cluster(name, "ignored", "https://new-issuer", "{\"keys\":[1]}", Map.of("u", "2"), NOW,
+                NOW.plusSeconds(5), 0, 1);
+        Cluster stored = store.registerCluster(rotated);
+        assertThat(stored.issuer()).isEqualTo("https://new-issuer");
+        assertThat(stored.tags()).containsEntry("t", "1").containsEntry("u", "2");
+        assertThat(stored.associationCount()).isEqualTo(1);
+        assertThat(stored.createdAt()).isEqualTo(NOW);
+        assertThat(store.findCluster(name).orElseThrow()).isEqualTo(stored);
+    }
+
+    @Test
+    void deleteCluster_isRefused_whileAssociationsExist_andWorksAfter() {
+        String name = TestStack.unique("store-d");
+        store.registerCluster(cluster(name));
+        Association a = store.createAssociation(association(name, "ns", "sa"), null);
+        assertThatThrownBy(() -> store.deleteCluster(name)).isInstanceOfSatisfying(ServiceException.class,
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.RESOURCE_IN_USE));
+        store.deleteAssociation(store.findAssociation(name, a.associationId()).orElseThrow());
+        assertThat(store.deleteCluster(name).name()).isEqualTo(name);
+        assertThat(store.findCluster(name)).isEmpty();
+        assertThatThrownBy(() -> store.deleteCluster(name)).isInstanceOfSatisfying(ServiceException.class,
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.RESOURCE_NOT_FOUND));
+    }
+
+    @Test
+    void createAssociation_writesAssociationBindingAndCount_atomically() {
+        String name = TestStack.unique("store-a");
+        store.registerCluster(cluster(name));
+        Association a = store.createAssociation(association(name, "ns", "sa"), null);
+        assertThat(store.findAssociation(name, a.associationId())).contains(a);
+        assertThat(store.findBinding(name, "ns", "sa")).hasValueSatisfying(b -> {
+            assertThat(b.associationId()).isEqualTo(a.associationId());
+            assertThat(b.roleArn()).isEqualTo(a.roleArn());
+        });
+        assertThat(store.findCluster(name).orElseThrow().associationCount()).isEqualTo(1);
+
+        Association duplicate = association(name, "ns", "sa");
+        assertThatThrownBy(() -> store.createAssociation(duplicate, null))
+                .hasMessageContaining("Association already exists: " + a.associationId());
+        assertThat(store.findAssociation(name, duplicate.associationId())).as("no partial write").isEmpty();
+        assertThat(store.findCluster(name).orElseThrow().associationCount()).isEqualTo(1);
+        assertThatThrownBy(() -> store.createAssociation(association("no-cluster-here", "ns", "sa"), null))
+                .hasMessageContaining("No cluster found");
+        assertThat(store.findBinding("no-cluster-here", "ns", "sa")).isEmpty();
+    }
+
+    @Test
+    void createAssociation_withAToken_answersTheOriginal_andRefusesOtherParameters() {
+        String name = TestStack.unique("store-t");
+        store.registerCluster(cluster(name));
+        IdempotencyKey key = new IdempotencyKey("tok-1", "hash-1", NOW.plusSeconds(3600));
+        Association first = store.createAssociation(association(name, "ns", "sa"), key);
+        Association retry = store.createAssociation(association(name, "ns", "sa"), key);
+        assertThat(retry.associationId()).isEqualTo(first.associationId());
+        assertThatThrownBy(() -> store.createAssociation(association(name, "ns", "other"),
+                new IdempotencyKey("tok-1", "hash-2", NOW.plusSeconds(3600))))
+                .isInstanceOfSatisfying(ServiceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_REQUEST));
+        assertThat(store.findBinding(name, "ns", "other")).isEmpty();
+        assertThat(store.findCluster(name).orElseThrow().associationCount()).isEqualTo(1);
+    }
+
+    @Test
+    void createAssociation_reusesAnExpiredToken() {
+        String name = TestStack.unique("store-x");
+        store.registerCluster(cluster(name));
+        store.createAssociation(association(name, "ns", "a"), new IdempotencyKey("tok", "h1", NOW.minusSeconds(10)));
+        Association second = store.createAssociation(association(name, "ns", "b"), new IdempotencyKey("tok", "h2", NOW.plusSeconds(60)));
+        assertThat(second.serviceAccount()).isEqualTo("b");
+    }
+
+    @Test
+    void updateAndDelete_areRefused_whenTheAssociationChangedSinceItWasRead() {
+        String name = TestStack.unique("store-u");
+        store.registerCluster(cluster(name));
+        Association a = store.createAssociation(association(name, "ns", "sa"), null);
+        Association updated = store.updateAssociation(a, a.withTags(Map.of("x", "y"), NOW));
+        assertThat(updated.version()).isEqualTo(2);
+        assertThatThrownBy(() -> store.updateAssociation(a, a.withTags(Map.of(), NOW))).isInstanceOf(ConflictException.class);
+        assertThatThrownBy(() -> store.deleteAssociation(a)).isInstanceOf(ConflictException.class);
+        store.deleteAssociation(updated);
+        assertThat(store.findBinding(name, "ns", "sa")).isEmpty();
+        assertThat(store.findCluster(name).orElseThrow().associationCount()).isZero();
+        assertThatThrownBy(() -> store.deleteAssociation(updated)).isInstanceOfSatisfying(ServiceException.class,
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.RESOURCE_NOT_FOUND));
+    }
+
+    @Test
+    void listAssociations_pagesByKey_andFilters() {
+        String name = TestStack.unique("store-l");
+        store.registerCluster(cluster(name));
+        for (int i = 0; i < 12; i++) {
+            store.createAssociation(association(name, "n" + (i % 4), "sa" + (i % 3)), null);
+        }
+        // a token item must never appear in listings
+        store.createAssociation(association(name, "c", "sa9"), new IdempotencyKey("t", "h", NOW.plusSeconds(60)));
+        List<AssociationSummary> all = new ArrayList<>();
+        String start = null;
+        do {
+            Page<AssociationSummary> page = store.listAssociations(name, null, null, 5, start);
+            assertThat(page.items()).hasSizeLessThanOrEqualTo(5);
+            all.addAll(page.items());
+            start = page.lastKey();
+        } while (start != null);
+        assertThat(all).hasSize(13);
+        assertThat(store.listAssociations(name, "n0", null, 100, null).items()).hasSize(3);
+        assertThat(store.listAssociations(name, null, "sa1", 2, null).items()).hasSize(2)
+                .allMatch(s -> s.serviceAccount().equals("sa1"));
+        assertThat(store.listAssociations(name, null, "sa1", 100, null).items()).hasSize(4);
+        assertThat(store.listAssociations(name, "n1", "sa1", 100, null).items()).hasSize(1);
+    }
+
+    @Test
+    void transactions_rollBack_andReportEveryReason() {
+        String name = TestStack.unique("store-r");
+        store.registerCluster(cluster(name));
+        var key = Map.of("pk", AttributeValue.fromS("T#" + name), "sk", AttributeValue.fromS("x"));
+        var cancelled = org.assertj.core.api.Assertions.catchThrowableOfType(
+                software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException.class,
+                () -> dynamo.transactWriteItems(r -> r.transactItems(
+                        t -> t.put(p -> p.tableName(LocalStack.TABLE).item(key)),
+                        t -> t.conditionCheck(c -> c.tableName(LocalStack.TABLE)
+                                .key(Map.of("pk", AttributeValue.fromS("CLUSTER#" + name), "sk", AttributeValue.fromS("CLUSTER")))
+                                .conditionExpression("attribute_not_exists(pk)")))));
+        assertThat(cancelled.cancellationReasons()).extracting(r -> r.code())
+                .containsExactly("None", "ConditionalCheckFailed");
+        assertThat(dynamo.getItem(r -> r.tableName(LocalStack.TABLE).key(key)).hasItem()).as("rolled back").isFalse();
+        assertThat(store.findCluster(name)).as("condition check keeps the item").isPresent();
+    }
+}
