@@ -36,10 +36,10 @@ ensure_built() {
   if [ -z "$jar" ] || [ -n "$(find "$PROJECT_ROOT/functions/src" "$PROJECT_ROOT/local/src" "$PROJECT_ROOT/pom.xml" \
         -newer "$jar" -type f 2>/dev/null | head -1)" ] || [ ! -f "$PROJECT_ROOT/local/target/classpath.txt" ]; then
     (cd "$PROJECT_ROOT" && mvn -B -q -DskipTests -pl functions,local -am install >&2 \
-      && mvn -B -q -pl local dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=test >&2)
+      && mvn -B -q -pl local dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=runtime >&2)
   fi
 }
 
 local_classpath() {
-  echo "$(ls "$PROJECT_ROOT"/local/target/pod-identity-local-*.jar | head -1):$PROJECT_ROOT/local/target/test-classes:$(cat "$PROJECT_ROOT/local/target/classpath.txt")"
+  echo "$(ls "$PROJECT_ROOT"/local/target/pod-identity-local-*.jar | head -1):$(cat "$PROJECT_ROOT/local/target/classpath.txt")"
 }

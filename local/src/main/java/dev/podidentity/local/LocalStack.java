@@ -66,7 +66,7 @@ public final class LocalStack implements AutoCloseable {
         this.options = options;
         Clock clock = Clock.systemUTC();
         String partition = ServiceIdentity.partitionOf(options.region());
-        this.dynamo = TransactionalDynamo.start(options.dataDir(), 0);
+        this.dynamo = TransactionalDynamo.start(options.dataDir(), options.port() == 0 ? 0 : options.port() + 2);
         this.iam = new IamState(partition, options.accountId());
         this.credentials = new CredentialStore();
         IamState.User admin = iam.addUser("admin");
@@ -82,7 +82,7 @@ public final class LocalStack implements AutoCloseable {
         broker.policies().put("broker", "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
                 + "\"Action\":[\"sts:AssumeRole\",\"sts:TagSession\"],\"Resource\":\"*\"}]}");
         this.brokerRoleArn = broker.arn();
-        this.aws = new AwsStandIn(iam, credentials, clock).start(0);
+        this.aws = new AwsStandIn(iam, credentials, clock).start(options.port() == 0 ? 0 : options.port() + 1);
         this.adminEnv = functionEnv(executionCredentials(adminRole));
         this.brokerEnv = functionEnv(executionCredentials(broker));
         try (DynamoDbClient client = DynamoDbClient.builder()
@@ -220,7 +220,8 @@ public final class LocalStack implements AutoCloseable {
                 case "--help", "-h" -> {
                     System.out.println("""
                             Usage: local/bin/pod-identity-local [options]
-                              --port N          API port on 127.0.0.1 (default 9000; 0 = any free port)
+                              --port N          API port on 127.0.0.1 (default 9000; STS/IAM on N+1, DynamoDB on N+2;
+                                                0 = free ports for all)
                               --region R        region of the local service (default us-east-1)
                               --account ID      12-digit account id (default 000000000000)
                               --data-dir DIR    keep DynamoDB data in DIR across restarts (default: in memory)

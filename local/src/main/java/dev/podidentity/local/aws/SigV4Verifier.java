@@ -16,23 +16,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import software.amazon.awssdk.http.ContentStreamProvider;
-import software.amazon.awssdk.http.SdkHttpMethod;
-import software.amazon.awssdk.http.SdkHttpRequest;
-import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
-import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
-import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
-import software.amazon.awssdk.identity.spi.AwsSessionCredentialsIdentity;
 
 /**
  * Verifies AWS Signature Version 4 on a received request the way AWS front ends do: parse the Authorization header,
- * check scope, clock skew and credentials, then recompute the signature with the AWS SDK's own signer over the
- * request exactly as received and compare. Failures carry AWS's error type and message.
+ * check scope, clock skew and credentials, then recompute the signature over the request exactly as received
+ * (canonical request per the SigV4 specification, non-S3 rules) and compare in constant time. Failures carry AWS's
+ * error type and message. The SDK's own signer is not used for the recomputation because it always adds and signs
+ * {@code x-amz-content-sha256}, which curl, botocore and other clients do not send; tests prove that signatures
+ * made by the SDK's signer and by curl are both accepted.
  */
 public final class SigV4Verifier {
     private static final DateTimeFormatter AMZ_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
     private static final Duration SKEW = Duration.ofMinutes(5);
-    private static final AwsV4HttpSigner SIGNER = AwsV4HttpSigner.create();
 
     private final CredentialStore credentials;
     private final Clock clock;
@@ -147,12 +142,9 @@ public final class SigV4Verifier {
         if (!signed.contains("host")) {
             throw SigV4Exception.invalid("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
         }
-        String expected = expectedSignature(request, signed, creds, region, service, signedAt);
-        String expectedSignedHeaders = expected.substring(expected.indexOf("SignedHeaders=") + 14, expected.indexOf(','
-                , expected.indexOf("SignedHeaders=")));
+        String expected = expectedAuthorization(request, signed, creds, region, service, signedAt);
         String expectedSignature = expected.substring(expected.indexOf("Signature=") + 10);
-        if (!expectedSignedHeaders.equals(String.join(";", signed))
-                || !MessageDigest.isEqual(expectedSignature.getBytes(StandardCharsets.US_ASCII),
+        if (!MessageDigest.isEqual(expectedSignature.getBytes(StandardCharsets.US_ASCII),
                 signature.getBytes(StandardCharsets.US_ASCII))) {
             throw SigV4Exception.invalid("The request signature we calculated does not match the signature you provided."
                     + " Check your AWS Secret Access Key and signing method. Consult the service documentation for details.");
@@ -160,49 +152,112 @@ public final class SigV4Verifier {
         return new Verified(creds, region, service);
     }
 
-    private static String expectedSignature(Request request, Set<String> signed, Principal.Credentials creds,
-                                            String region, String service, Instant signedAt) {
-        String host = request.host();
-        int port = -1;
-        int colon = host.lastIndexOf(':');
-        if (colon > 0 && host.indexOf(']') < colon) {
-            port = Integer.parseInt(host.substring(colon + 1));
-            host = host.substring(0, colon);
-        }
-        SdkHttpRequest.Builder http = SdkHttpRequest.builder()
-                .method(SdkHttpMethod.fromValue(request.method()))
-                .protocol("http")
-                .host(host)
-                .encodedPath(request.rawPath().isEmpty() ? "/" : request.rawPath());
-        if (port > 0) {
-            http.port(port);
-        }
-        for (Map.Entry<String, List<String>> e : request.headers().entrySet()) {
-            if (signed.contains(e.getKey().toLowerCase())) {
-                http.putHeader(e.getKey(), e.getValue());
-            }
-        }
-        if (request.rawQuery() != null && !request.rawQuery().isEmpty()) {
-            for (String pair : request.rawQuery().split("&")) {
-                if (pair.isEmpty()) {
-                    continue;
+    /** The Authorization header a client holding {@code creds} would have sent for this request (SigV4, non-S3 rules). */
+    static String expectedAuthorization(Request request, Set<String> signed, Principal.Credentials creds,
+                                        String region, String service, Instant signedAt) {
+        String amzDate = AMZ_DATE.format(signedAt.atOffset(ZoneOffset.UTC));
+        String scope = amzDate.substring(0, 8) + "/" + region + "/" + service + "/aws4_request";
+        StringBuilder canonical = new StringBuilder()
+                .append(request.method()).append('\n')
+                .append(canonicalUri(request.rawPath())).append('\n')
+                .append(canonicalQuery(request.rawQuery())).append('\n');
+        for (String name : signed) {
+            List<String> values = new ArrayList<>();
+            for (Map.Entry<String, List<String>> e : request.headers().entrySet()) {
+                if (e.getKey().equalsIgnoreCase(name)) {
+                    e.getValue().forEach(v -> values.add(v.trim().replaceAll(" +", " ")));
                 }
-                int eq = pair.indexOf('=');
-                String name = decode(eq < 0 ? pair : pair.substring(0, eq));
-                String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
-                http.appendRawQueryParameter(name, value);
+            }
+            canonical.append(name).append(':').append(String.join(",", values)).append('\n');
+        }
+        canonical.append('\n').append(String.join(";", signed)).append('\n').append(hex(sha256(request.body())));
+        String stringToSign = "AWS4-HMAC-SHA256\n" + amzDate + "\n" + scope + "\n"
+                + hex(sha256(canonical.toString().getBytes(StandardCharsets.UTF_8)));
+        byte[] key = hmac(("AWS4" + creds.secretAccessKey()).getBytes(StandardCharsets.UTF_8), amzDate.substring(0, 8));
+        key = hmac(key, region);
+        key = hmac(key, service);
+        key = hmac(key, "aws4_request");
+        return "AWS4-HMAC-SHA256 Credential=" + creds.accessKeyId() + "/" + scope + ", SignedHeaders="
+                + String.join(";", signed) + ", Signature=" + hex(hmac(key, stringToSign));
+    }
+
+    /** Non-S3 services encode the (already encoded) path once more, after removing dot segments. */
+    private static String canonicalUri(String rawPath) {
+        if (rawPath == null || rawPath.isEmpty()) {
+            return "/";
+        }
+        String normalized = java.net.URI.create("http://h" + rawPath.replace(" ", "%20")).normalize().getRawPath();
+        StringBuilder out = new StringBuilder();
+        for (String segment : normalized.split("/", -1)) {
+            if (!out.isEmpty() || normalized.startsWith("/")) {
+                out.append('/');
+            }
+            out.append(encode(segment));
+        }
+        String result = out.toString();
+        return result.startsWith("//") ? result.substring(1) : result;
+    }
+
+    private static String canonicalQuery(String rawQuery) {
+        if (rawQuery == null || rawQuery.isEmpty()) {
+            return "";
+        }
+        List<String[]> pairs = new ArrayList<>();
+        for (String pair : rawQuery.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            pairs.add(new String[] {encode(decode(eq < 0 ? pair : pair.substring(0, eq))),
+                    encode(eq < 0 ? "" : decode(pair.substring(eq + 1)))});
+        }
+        pairs.sort((a, b) -> a[0].equals(b[0]) ? a[1].compareTo(b[1]) : a[0].compareTo(b[0]));
+        StringBuilder out = new StringBuilder();
+        for (String[] p : pairs) {
+            if (!out.isEmpty()) {
+                out.append('&');
+            }
+            out.append(p[0]).append('=').append(p[1]);
+        }
+        return out.toString();
+    }
+
+    /** RFC 3986 encoding of everything but the unreserved characters, as SigV4 wants. */
+    private static String encode(String value) {
+        StringBuilder out = new StringBuilder();
+        for (byte b : value.getBytes(StandardCharsets.UTF_8)) {
+            char c = (char) (b & 0xff);
+            if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
+                    || c == '.' || c == '~') {
+                out.append(c);
+            } else {
+                out.append('%').append(Character.toUpperCase(Character.forDigit((b >> 4) & 0xf, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(b & 0xf, 16)));
             }
         }
-        AwsCredentialsIdentity identity = creds.sessionToken() == null
-                ? AwsCredentialsIdentity.create(creds.accessKeyId(), creds.secretAccessKey())
-                : AwsSessionCredentialsIdentity.create(creds.accessKeyId(), creds.secretAccessKey(), creds.sessionToken());
-        SignedRequest result = SIGNER.sign(r -> r.identity(identity)
-                .request(http.build())
-                .payload(ContentStreamProvider.fromByteArray(request.body()))
-                .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, service)
-                .putProperty(AwsV4HttpSigner.REGION_NAME, region)
-                .putProperty(AwsV4HttpSigner.SIGNING_CLOCK, Clock.fixed(signedAt, ZoneOffset.UTC)));
-        return result.request().firstMatchingHeader("Authorization").orElse("");
+        return out.toString();
+    }
+
+    private static byte[] sha256(byte[] data) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(data);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] hmac(byte[] key, String data) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+            return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String hex(byte[] bytes) {
+        return java.util.HexFormat.of().formatHex(bytes);
     }
 
     private static String decode(String s) {

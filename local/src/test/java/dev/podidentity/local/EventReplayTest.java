@@ -1,0 +1,185 @@
+package dev.podidentity.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.podidentity.api.Route;
+import dev.podidentity.config.Composition;
+import dev.podidentity.domain.Association;
+import dev.podidentity.handlers.Routes;
+import dev.podidentity.local.gateway.LambdaInvoker;
+import dev.podidentity.local.gateway.LocalContext;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Every file in {@code events/} through its handler, as Lambda would run it (Lambda's serialization), against the
+ * local stack, with its response asserted. Order matters: the files tell one story on cluster "demo".
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class EventReplayTest {
+    static final Path EVENTS = Path.of("..", "events");
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String SEEDED = "a-demo0000000000001";
+
+    /** file -> expected status and X-Amzn-ErrorType (null on success), in replay order. */
+    static final Map<String, Object[]> EXPECTED = new LinkedHashMap<>();
+
+    static {
+        expect("register-cluster", 200, null);
+        expect("register-cluster-invalid-jwks", 400, "InvalidParameterException");
+        expect("describe-cluster", 200, null);
+        expect("describe-cluster-not-found", 404, "ResourceNotFoundException");
+        expect("list-clusters", 200, null);
+        expect("create-association", 200, null);
+        expect("create-association-duplicate", 409, "ResourceInUseException");
+        expect("create-association-invalid-namespace", 400, "InvalidParameterException");
+        expect("create-association-unknown-cluster", 404, "ResourceNotFoundException");
+        expect("create-association-malformed-json", 400, "InvalidRequestException");
+        expect("list-associations", 200, null);
+        expect("list-associations-by-namespace", 200, null);
+        expect("list-associations-bad-max-results", 400, "InvalidParameterException");
+        expect("describe-association", 200, null);
+        expect("describe-association-not-found", 404, "ResourceNotFoundException");
+        expect("update-association", 200, null);
+        expect("tag-resource", 200, null);
+        expect("list-tags-for-resource", 200, null);
+        expect("untag-resource", 200, null);
+        expect("tag-resource-not-found", 404, "NotFoundException");
+        expect("delete-association", 200, null);
+        expect("delete-association-not-found", 404, "ResourceNotFoundException");
+        expect("delete-cluster-in-use", 409, "ResourceInUseException");
+    }
+
+    static void expect(String file, int status, String errorType) {
+        EXPECTED.put(file + ".json", new Object[] {status, errorType});
+    }
+
+    static final Map<Map<String, String>, Composition> COMPOSITIONS = new HashMap<>();
+    static final Map<String, JsonNode> RESPONSES = new HashMap<>();
+
+    @BeforeAll
+    static void seed() {
+        LocalStack stack = TestStack.get();
+        if (stack.iam().role("demo-app").isEmpty()) {
+            TestStack.brokerTrustedRole("demo-app");
+        }
+    }
+
+    @Test
+    @Order(1)
+    void everyEventFile_isReplayed_andAsserted() throws IOException {
+        Set<String> files;
+        try (Stream<Path> list = Files.list(EVENTS)) {
+            files = list.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".json"))
+                    .collect(Collectors.toCollection(TreeSet::new));
+        }
+        assertThat(files).as("every event file has an expectation here").isEqualTo(new TreeSet<>(EXPECTED.keySet()));
+
+        for (Map.Entry<String, Object[]> e : EXPECTED.entrySet()) {
+            if (e.getKey().equals("describe-association.json")) {
+                seedAssociation();
+            }
+            JsonNode response = replay(e.getKey());
+            RESPONSES.put(e.getKey(), response);
+            assertThat(response.path("statusCode").asInt()).as(e.getKey() + ": " + response).isEqualTo(e.getValue()[0]);
+            JsonNode type = response.path("headers").path("X-Amzn-ErrorType");
+            if (e.getValue()[1] == null) {
+                assertThat(type.isMissingNode()).as(e.getKey()).isTrue();
+            } else {
+                assertThat(type.asText()).as(e.getKey()).isEqualTo(e.getValue()[1]);
+                assertThat(body(response).path("message").asText()).as(e.getKey()).isNotBlank();
+            }
+        }
+    }
+
+    @Test
+    @Order(2)
+    void successfulResponses_haveTheWireShapes() {
+        JsonNode cluster = body(RESPONSES.get("describe-cluster.json")).path("cluster");
+        assertThat(cluster.path("arn").asText()).isEqualTo("arn:aws:eks:us-east-1:000000000000:cluster/demo");
+        assertThat(cluster.path("identity").path("oidc").path("issuer").asText())
+                .isEqualTo("https://kubernetes.default.svc.cluster.local");
+        assertThat(cluster.path("createdAt").isNumber()).isTrue();
+
+        JsonNode created = body(RESPONSES.get("create-association.json")).path("association");
+        assertThat(created.path("associationId").asText()).matches("a-[a-z0-9]{17}");
+        assertThat(created.path("createdAt").isNumber()).isTrue();
+        assertThat(created.has("ownerArn")).as("unset members are omitted").isFalse();
+        assertThat(created.path("tags").path("app").asText()).isEqualTo("demo");
+
+        assertThat(body(RESPONSES.get("list-associations-by-namespace.json")).path("associations"))
+                .extracting(n -> n.path("namespace").asText()).containsOnly("default");
+        JsonNode updated = body(RESPONSES.get("update-association.json")).path("association");
+        assertThat(updated.path("disableSessionTags").asBoolean()).isTrue();
+        assertThat(updated.path("policy").asText()).contains("s3:GetObject");
+        assertThat(body(RESPONSES.get("list-tags-for-resource.json")).path("tags").path("owner").asText()).isEqualTo("platform");
+        assertThat(body(RESPONSES.get("delete-association.json")).path("association").path("associationId").asText())
+                .isEqualTo(SEEDED);
+        assertThat(body(RESPONSES.get("create-association-duplicate.json")).path("message").asText())
+                .startsWith("Association already exists: a-");
+    }
+
+    @Test
+    @Order(3)
+    void anEvent_runsInAFreshJvm_likeSamLocalInvoke() throws Exception {
+        Route route = Routes.byOperation("DescribeCluster");
+        Process process = Invoke.start(route, EVENTS.resolve("describe-cluster.json"),
+                TestStack.get().functionEnvironment(route));
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor()).isZero();
+        JsonNode response = JSON.readTree(out.lines().filter(l -> l.startsWith("{\"statusCode\"")).findFirst().orElse(out));
+        assertThat(response.path("statusCode").asInt()).isEqualTo(200);
+        assertThat(body(response).path("cluster").path("name").asText()).isEqualTo("demo");
+    }
+
+    static void seedAssociation() {
+        Composition c = composition(Routes.byOperation("DescribePodIdentityAssociation"));
+        Instant now = Instant.now();
+        String arn = "arn:aws:eks:us-east-1:000000000000:podidentityassociation/demo/" + SEEDED;
+        c.store().createAssociation(new Association("demo", "default", "seeded", "arn:aws:iam::000000000000:role/demo-app",
+                arn, SEEDED, Map.of("seeded", "yes"), now, now, null, false, null, null, null, 1), null);
+    }
+
+    static JsonNode replay(String file) throws IOException {
+        String event = Files.readString(EVENTS.resolve(file));
+        JsonNode parsed = JSON.readTree(event);
+        Route route = Routes.ALL.stream()
+                .filter(r -> r.pathTemplate().equals(parsed.path("resource").asText())
+                        && r.method().equals(parsed.path("httpMethod").asText()))
+                .findFirst().orElseThrow(() -> new AssertionError("no route for " + file));
+        String response = LambdaInvoker.invoke(route.factory().apply(composition(route)), event,
+                LocalContext.of("replay", route.operation()));
+        return JSON.readTree(response);
+    }
+
+    static Composition composition(Route route) {
+        return COMPOSITIONS.computeIfAbsent(TestStack.get().functionEnvironment(route), Composition::from);
+    }
+
+    static JsonNode body(JsonNode response) {
+        try {
+            return JSON.readTree(response.path("body").asText());
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+}
