@@ -43,3 +43,8 @@ ensure_built() {
 local_classpath() {
   echo "$(ls "$PROJECT_ROOT"/local/target/pod-identity-local-*.jar | head -1):$(cat "$PROJECT_ROOT/local/target/classpath.txt")"
 }
+
+# Maven's bundled Guava warns about sun.misc.Unsafe on JDK 24+; allow it quietly.
+if [ "$(java_major "$JAVA_HOME")" -ge 24 ]; then
+  case "${MAVEN_OPTS:-}" in *sun-misc-unsafe-memory-access*) ;; *) export MAVEN_OPTS="--sun-misc-unsafe-memory-access=allow ${MAVEN_OPTS:-}" ;; esac
+fi
