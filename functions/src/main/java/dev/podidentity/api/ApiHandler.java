@@ -29,6 +29,10 @@ public abstract class ApiHandler implements RequestHandler<APIGatewayProxyReques
     /** The operation name, as in the service model. */
     protected abstract String operation();
 
+    /** Called for every refused request (after mapping), e.g. to count STS refusals. */
+    protected void onRefused(ServiceException e) {
+    }
+
     /** The API's generic server error (EKS: ServerException; EKS Auth: InternalServerException). */
     protected ErrorCode serverError() {
         return ErrorCode.SERVER;
@@ -58,6 +62,7 @@ public abstract class ApiHandler implements RequestHandler<APIGatewayProxyReques
             } else if (LOG.isInfoEnabled()) {
                 LOG.info("{} refused: {} {}", operation(), code.wireName(), e.getMessage());
             }
+            onRefused(e);
             return error(code, e.getMessage());
         } catch (RuntimeException e) {
             LOG.error("{} failed unexpectedly", operation(), e);

@@ -5,6 +5,8 @@ import dev.podidentity.adapter.iam.IamRoleValidator;
 import dev.podidentity.domain.PodIdentityStore;
 import dev.podidentity.service.AssociationService;
 import dev.podidentity.service.ClusterService;
+import dev.podidentity.service.CredentialService;
+import dev.podidentity.adapter.sts.StsCredentialIssuer;
 import dev.podidentity.service.PageTokens;
 import dev.podidentity.service.TagService;
 import java.net.URI;
@@ -45,6 +47,7 @@ public final class Composition {
     private final Supplier<AssociationService> associations;
     private final Supplier<ClusterService> clusters;
     private final Supplier<TagService> tags;
+    private final Supplier<CredentialService> credentialService;
 
     private Composition(Settings settings, AwsCredentialsProvider credentials) {
         this.settings = settings;
@@ -64,6 +67,7 @@ public final class Composition {
                 new IamRoleValidator(iam.get(), settings.brokerRoleArn()), settings.identity(), pageTokens, clock));
         this.clusters = memoize(() -> new ClusterService(store.get(), settings.identity(), pageTokens, clock));
         this.tags = memoize(() -> new TagService(store.get(), settings.identity(), clock));
+        this.credentialService = memoize(() -> new CredentialService(store.get(), new StsCredentialIssuer(sts.get()), clock));
     }
 
     /** The composition of this execution environment, from the process environment (what Lambda runs). */
@@ -133,6 +137,10 @@ public final class Composition {
 
     public TagService tags() {
         return tags.get();
+    }
+
+    public CredentialService credentials() {
+        return credentialService.get();
     }
 
     private <B extends AwsSyncClientBuilder<B, ?> & AwsClientBuilder<B, ?>> B configure(B builder, Region region, URI endpoint) {

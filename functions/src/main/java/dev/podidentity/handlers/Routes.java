@@ -1,6 +1,7 @@
 package dev.podidentity.handlers;
 
 import static dev.podidentity.api.Authorization.AWS_IAM;
+import static dev.podidentity.api.Authorization.NONE;
 
 import dev.podidentity.api.Route;
 import java.util.List;
@@ -39,7 +40,10 @@ public final class Routes {
             new Route("ListClusters", "GET", "/clusters",
                     ListClustersHandler.class, AWS_IAM, c -> new ListClustersHandler(c.clusters())),
             new Route("DeleteCluster", "DELETE", "/clusters/{name}",
-                    DeleteClusterHandler.class, AWS_IAM, c -> new DeleteClusterHandler(c.clusters())));
+                    DeleteClusterHandler.class, AWS_IAM, c -> new DeleteClusterHandler(c.clusters())),
+            // EKS Auth. API Gateway allows one variable name per path level, so the label is {name} here too.
+            new Route("AssumeRoleForPodIdentity", "POST", "/clusters/{name}/assume-role-for-pod-identity",
+                    AssumeRoleForPodIdentityHandler.class, NONE, c -> new AssumeRoleForPodIdentityHandler(c.credentials())));
 
     private Routes() {
     }

@@ -8,6 +8,8 @@ import dev.podidentity.config.Composition;
 import dev.podidentity.config.Settings;
 import dev.podidentity.domain.ServiceIdentity;
 import dev.podidentity.handlers.Routes;
+import dev.podidentity.local.agent.LocalAgent;
+import dev.podidentity.local.agent.LocalCluster;
 import dev.podidentity.local.aws.AwsStandIn;
 import dev.podidentity.local.aws.CredentialStore;
 import dev.podidentity.local.aws.IamState;
@@ -61,6 +63,8 @@ public final class LocalStack implements AutoCloseable {
     private final Map<String, String> brokerEnv;
     private final LocalApiGateway gateway;
     private final String brokerRoleArn;
+    private final LocalCluster localCluster;
+    private final LocalAgent agent;
 
     private LocalStack(Options options) throws IOException {
         this.options = options;
@@ -98,6 +102,11 @@ public final class LocalStack implements AutoCloseable {
         this.gateway = new LocalApiGateway(Routes.ALL,
                 route -> route.factory().apply(route.authorization() == Authorization.NONE ? brokerFunctions : adminFunctions),
                 new SigV4Verifier(credentials, clock), options.accountId()).start(options.port());
+        this.localCluster = LocalCluster.load(LocalCluster.DEFAULT_NAME, options.dataDir());
+        adminFunctions.clusters().register(localCluster.name(), LocalCluster.ISSUER, localCluster.jwks(),
+                Map.of("local", "true"));
+        this.agent = new LocalAgent(gateway.url(), localCluster.name(), localCluster)
+                .start(options.port() == 0 ? 0 : options.port() + 3);
     }
 
     public static LocalStack start(Options options) throws IOException {
@@ -163,6 +172,20 @@ public final class LocalStack implements AutoCloseable {
         return AwsBasicCredentials.create(options.adminAccessKey(), options.adminSecretKey());
     }
 
+    /** The cluster whose signing key the local stack holds (tokens minted by {@link #localCluster()}). */
+    public LocalCluster localCluster() {
+        return localCluster;
+    }
+
+    /** The node agent's credentials endpoint, for AWS_CONTAINER_CREDENTIALS_FULL_URI. */
+    public String agentCredentialsUri() {
+        return agent.credentialsUri();
+    }
+
+    public String agentUrl() {
+        return agent.url();
+    }
+
     public AwsStandIn aws() {
         return aws;
     }
@@ -181,6 +204,7 @@ public final class LocalStack implements AutoCloseable {
 
     @Override
     public void close() {
+        agent.close();
         gateway.close();
         aws.close();
         dynamo.close();
@@ -220,7 +244,7 @@ public final class LocalStack implements AutoCloseable {
                 case "--help", "-h" -> {
                     System.out.println("""
                             Usage: local/bin/pod-identity-local [options]
-                              --port N          API port on 127.0.0.1 (default 9000; STS/IAM on N+1, DynamoDB on N+2;
+                              --port N          API port on 127.0.0.1 (default 9000; STS/IAM on N+1, DynamoDB on N+2, agent on N+3;
                                                 0 = free ports for all)
                               --region R        region of the local service (default us-east-1)
                               --account ID      12-digit account id (default 000000000000)
@@ -240,6 +264,9 @@ public final class LocalStack implements AutoCloseable {
                     + " AWS_SECRET_ACCESS_KEY=" + options.adminSecretKey());
             System.out.println("  STS/IAM stand-in: " + stack.awsEndpoint() + "   DynamoDB: " + stack.dynamoEndpoint());
             System.out.println("  credential broker role: " + stack.brokerRoleArn());
+            System.out.println("  node agent: AWS_CONTAINER_CREDENTIALS_FULL_URI=" + stack.agentCredentialsUri()
+                    + "   pod tokens for cluster '" + stack.localCluster().name() + "': " + stack.agentUrl()
+                    + "/local/token?namespace=NS&serviceAccount=SA");
             System.out.println("  data: " + (options.dataDir() == null ? "in memory" : options.dataDir().toAbsolutePath())
                     + "   state for invoke: " + state.toAbsolutePath());
             System.out.println("Press Ctrl+C to stop.");

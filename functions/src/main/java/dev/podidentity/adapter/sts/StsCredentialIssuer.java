@@ -1,0 +1,161 @@
+package dev.podidentity.adapter.sts;
+
+import dev.podidentity.domain.CredentialIssuer;
+import dev.podidentity.domain.ErrorCode;
+import dev.podidentity.domain.IssuedCredentials;
+import dev.podidentity.domain.PodClaims;
+import dev.podidentity.domain.ServiceException;
+import dev.podidentity.domain.StsRefusedException;
+import dev.podidentity.domain.SubjectBinding;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.sts.StsClient;
+import software.amazon.awssdk.services.sts.model.AssumeRoleRequest;
+import software.amazon.awssdk.services.sts.model.AssumeRoleResponse;
+import software.amazon.awssdk.services.sts.model.Credentials;
+import software.amazon.awssdk.services.sts.model.StsException;
+import software.amazon.awssdk.services.sts.model.Tag;
+
+/**
+ * Mints pod credentials with {@code sts:AssumeRole} as EKS Auth does: session name {@code eks-CLUSTER-POD-RANDOM},
+ * the six transitive session tags (unless disabled), about six hours with a single role (falling back to one hour
+ * when the role's maximum is lower), and for a target role a second AssumeRole with the first credentials and the
+ * association's external id (59 minutes: role chaining is capped at one hour).
+ */
+public final class StsCredentialIssuer implements CredentialIssuer {
+    static final int SINGLE_ROLE_SECONDS = 6 * 3600;
+    static final int FALLBACK_SECONDS = 3600;
+    static final int CHAINED_SECONDS = 59 * 60;
+    static final int FIRST_HOP_SECONDS = 900;
+    private static final char[] ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789".toCharArray();
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final StsClient sts;
+    /** Roles whose MaxSessionDuration is below six hours, learned from STS's answer. */
+    private final Map<String, Integer> shortRoles = new ConcurrentHashMap<>();
+
+    public StsCredentialIssuer(StsClient sts) {
+        this.sts = sts;
+    }
+
+    @Override
+    public IssuedCredentials issue(SubjectBinding b, PodClaims pod, String clusterArn) {
+        String sessionName = sessionName(b.clusterName(), pod.podName());
+        AssumeRoleRequest.Builder first = AssumeRoleRequest.builder().roleArn(b.roleArn()).roleSessionName(sessionName);
+        if (!b.disableSessionTags()) {
+            List<Tag> tags = List.of(
+                    tag("eks-cluster-arn", clusterArn),
+                    tag("eks-cluster-name", b.clusterName()),
+                    tag("kubernetes-namespace", pod.namespace()),
+                    tag("kubernetes-service-account", pod.serviceAccount()),
+                    tag("kubernetes-pod-name", pod.podName()),
+                    tag("kubernetes-pod-uid", pod.podUid()));
+            first.tags(tags).transitiveTagKeys(tags.stream().map(Tag::key).toList());
+        }
+        if (b.targetRoleArn() == null) {
+            if (b.policy() != null) {
+                first.policy(b.policy());
+            }
+            return toIssued(assumeWithFallback(first, b));
+        }
+        AssumeRoleResponse hop = assume(first.durationSeconds(FIRST_HOP_SECONDS).build(), b.roleArn(), b);
+        Credentials c = hop.credentials();
+        AssumeRoleRequest.Builder second = AssumeRoleRequest.builder()
+                .roleArn(b.targetRoleArn())
+                .roleSessionName(sessionName)
+                .durationSeconds(CHAINED_SECONDS)
+                .overrideConfiguration(o -> o.credentialsProvider(StaticCredentialsProvider.create(
+                        AwsSessionCredentials.create(c.accessKeyId(), c.secretAccessKey(), c.sessionToken()))));
+        if (b.externalId() != null) {
+            second.externalId(b.externalId());
+        }
+        if (b.policy() != null) {
+            second.policy(b.policy());
+        }
+        return toIssued(assume(second.build(), b.targetRoleArn(), b));
+    }
+
+    private AssumeRoleResponse assumeWithFallback(AssumeRoleRequest.Builder request, SubjectBinding b) {
+        int duration = shortRoles.getOrDefault(b.roleArn(), SINGLE_ROLE_SECONDS);
+        try {
+            return sts.assumeRole(request.durationSeconds(duration).build());
+        } catch (StsException e) {
+            if (duration > FALLBACK_SECONDS && "ValidationError".equals(errorCode(e))
+                    && String.valueOf(e.awsErrorDetails().errorMessage()).contains("MaxSessionDuration")) {
+                shortRoles.put(b.roleArn(), FALLBACK_SECONDS);
+                return assume(request.durationSeconds(FALLBACK_SECONDS).build(), b.roleArn(), b);
+            }
+            throw translate(e, b.roleArn(), b);
+        } catch (SdkException e) {
+            throw translate(e, b.roleArn(), b);
+        }
+    }
+
+    private AssumeRoleResponse assume(AssumeRoleRequest request, String roleArn, SubjectBinding b) {
+        try {
+            return sts.assumeRole(request);
+        } catch (SdkException e) {
+            throw translate(e, roleArn, b);
+        }
+    }
+
+    private static IssuedCredentials toIssued(AssumeRoleResponse r) {
+        Credentials c = r.credentials();
+        return new IssuedCredentials(c.accessKeyId(), c.secretAccessKey(), c.sessionToken(), c.expiration(),
+                r.assumedRoleUser().arn(), r.assumedRoleUser().assumedRoleId());
+    }
+
+    /** STS's refusals are final (AccessDenied), throttling is 429, outages 503, anything else 500. */
+    static ServiceException translate(SdkException e, String roleArn, SubjectBinding b) {
+        if (e instanceof StsException s) {
+            String code = errorCode(s);
+            if (s.isThrottlingException() || "Throttling".equals(code) || s.statusCode() == 429) {
+                return new ServiceException(ErrorCode.THROTTLING, "STS is throttling credential requests; retry with backoff", e);
+            }
+            if (s.statusCode() >= 500) {
+                return new ServiceException(ErrorCode.SERVICE_UNAVAILABLE, "STS is unavailable; retry", e);
+            }
+            if ("AccessDenied".equals(code) || "RegionDisabledException".equals(code) || s.statusCode() == 403) {
+                return new StsRefusedException("STS refused to assume role " + roleArn + " for pod identity association "
+                        + b.associationId() + ": check the role's trust policy allows the credential broker"
+                        + " sts:AssumeRole and sts:TagSession"
+                        + (b.externalId() != null && roleArn.equals(b.targetRoleArn())
+                        ? " (and sts:ExternalId " + b.externalId() + ")" : ""), e);
+            }
+            return new ServiceException(ErrorCode.INTERNAL_SERVER, "STS rejected the credential request for role "
+                    + roleArn + " (" + code + ")", e);
+        }
+        if (e instanceof SdkClientException) {
+            return new ServiceException(ErrorCode.SERVICE_UNAVAILABLE, "STS did not answer in time; retry", e);
+        }
+        return new ServiceException(ErrorCode.INTERNAL_SERVER, "Credential request failed", e);
+    }
+
+    private static String errorCode(StsException e) {
+        return e.awsErrorDetails() == null ? "" : String.valueOf(e.awsErrorDetails().errorCode());
+    }
+
+    private static Tag tag(String key, String value) {
+        return Tag.builder().key(key).value(value).build();
+    }
+
+    /** {@code eks-CLUSTER-POD-RANDOM}, within STS's 2–64 characters of {@code [\w+=,.@-]}: truncated, never failed. */
+    public static String sessionName(String cluster, String pod) {
+        char[] suffix = new char[8];
+        for (int i = 0; i < suffix.length; i++) {
+            suffix[i] = ALPHABET[RANDOM.nextInt(ALPHABET.length)];
+        }
+        String middle = (cluster + "-" + pod).replaceAll("[^\\w+=,.@-]", "-");
+        int room = 64 - "eks-".length() - 1 - suffix.length;
+        if (middle.length() > room) {
+            middle = middle.substring(0, room);
+        }
+        return "eks-" + middle + "-" + new String(suffix);
+    }
+}

@@ -1,0 +1,70 @@
+package dev.podidentity.handlers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.podidentity.api.ApiHandler;
+import dev.podidentity.api.ApiRequest;
+import dev.podidentity.api.Json;
+import dev.podidentity.config.Composition;
+import dev.podidentity.domain.ErrorCode;
+import dev.podidentity.domain.ServiceException;
+import dev.podidentity.domain.StsRefusedException;
+import dev.podidentity.service.CredentialService;
+import dev.podidentity.service.token.PodTokenVerifier;
+import software.amazon.lambda.powertools.metrics.MetricsFactory;
+import software.amazon.lambda.powertools.metrics.model.MetricUnit;
+
+/**
+ * AssumeRoleForPodIdentity (EKS Auth): {@code POST /clusters/{clusterName}/assume-role-for-pod-identity} with
+ * {@code {"token"}}. The token is the credential, so the route has no gateway authorization. Neither the token nor
+ * the credentials are ever logged.
+ */
+public final class AssumeRoleForPodIdentityHandler extends ApiHandler {
+    private final CredentialService service;
+
+    public AssumeRoleForPodIdentityHandler() {
+        this(Composition.fromEnvironment().credentials());
+    }
+
+    public AssumeRoleForPodIdentityHandler(CredentialService service) {
+        this.service = service;
+    }
+
+    @Override
+    protected String operation() {
+        return "AssumeRoleForPodIdentity";
+    }
+
+    @Override
+    protected ErrorCode serverError() {
+        return ErrorCode.INTERNAL_SERVER;
+    }
+
+    @Override
+    protected void onRefused(ServiceException e) {
+        if (e instanceof StsRefusedException) {
+            MetricsFactory.getMetricsInstance().flushSingleMetric("StsRefusals", 1, MetricUnit.COUNT,
+                    System.getenv().getOrDefault("POWERTOOLS_METRICS_NAMESPACE", "PodIdentity"));
+        }
+    }
+
+    @Override
+    protected JsonNode handle(ApiRequest request) {
+        String cluster = request.path("name");
+        String token = Json.optionalString(request.body(), "token");
+        CredentialService.Result r = service.assume(cluster, token);
+        ObjectNode body = Json.object();
+        body.putObject("subject").put("namespace", r.pod().namespace()).put("serviceAccount", r.pod().serviceAccount());
+        body.put("audience", PodTokenVerifier.AUDIENCE);
+        body.putObject("podIdentityAssociation").put("associationArn", r.binding().associationArn())
+                .put("associationId", r.binding().associationId());
+        body.putObject("assumedRoleUser").put("arn", r.credentials().assumedRoleArn())
+                .put("assumeRoleId", r.credentials().assumedRoleId());
+        body.putObject("credentials")
+                .put("accessKeyId", r.credentials().accessKeyId())
+                .put("secretAccessKey", r.credentials().secretAccessKey())
+                .put("sessionToken", r.credentials().sessionToken())
+                .put("expiration", r.credentials().expiration().getEpochSecond());
+        return body;
+    }
+}

@@ -1,0 +1,187 @@
+package dev.podidentity.service.token;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jose.util.Base64URL;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import dev.podidentity.domain.ErrorCode;
+import dev.podidentity.domain.PodClaims;
+import dev.podidentity.domain.ServiceException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Token checks, table-driven: every rejection with its error, and real-shaped RS256 and ES256 tokens accepted. */
+class PodTokenVerifierTest {
+    static final String ISSUER = "https://oidc.example/cluster";
+    static final Instant NOW = Instant.parse("2026-11-29T12:00:00Z");
+    static RSAKey rsa;
+    static ECKey ec;
+    static RSAKey otherCluster;
+    static JWKSet keys;
+
+    @BeforeAll
+    static void keys() throws Exception {
+        rsa = new RSAKeyGenerator(2048).keyID("rsa-1").generate();
+        ec = new ECKeyGenerator(Curve.P_256).keyID("ec-1").generate();
+        otherCluster = new RSAKeyGenerator(2048).keyID("other").generate();
+        keys = new JWKSet(List.of(rsa.toPublicJWK(), ec.toPublicJWK()));
+    }
+
+    static JWTClaimsSet.Builder claims() {
+        return new JWTClaimsSet.Builder()
+                .issuer(ISSUER)
+                .subject("system:serviceaccount:payments:api")
+                .audience(List.of("pods.eks.amazonaws.com"))
+                .issueTime(Date.from(NOW.minusSeconds(60)))
+                .notBeforeTime(Date.from(NOW.minusSeconds(60)))
+                .expirationTime(Date.from(NOW.plus(Duration.ofHours(23))))
+                .jwtID("6b2f0d1e")
+                .claim("kubernetes.io", Map.of(
+                        "namespace", "payments",
+                        "node", Map.of("name", "node-1", "uid", "n-uid"),
+                        "pod", Map.of("name", "api-7d9f", "uid", "p-uid"),
+                        "serviceaccount", Map.of("name", "api", "uid", "sa-uid")));
+    }
+
+    static String rs256(JWTClaimsSet claims) {
+        return sign(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("rsa-1").type(JOSEObjectType.JWT).build(), claims, rsa);
+    }
+
+    static String sign(JWSHeader header, JWTClaimsSet claims, RSAKey key) {
+        try {
+            SignedJWT jwt = new SignedJWT(header, claims);
+            jwt.sign(new RSASSASigner(key));
+            return jwt.serialize();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static PodClaims verify(String token) {
+        return PodTokenVerifier.verify(token, ISSUER, keys, NOW);
+    }
+
+    @Test
+    void accepts_anRs256TokenShapedLikeAProjectedServiceAccountToken() {
+        PodClaims claims = verify(rs256(claims().build()));
+        assertThat(claims).isEqualTo(new PodClaims("payments", "api", "api-7d9f", "p-uid", "pods.eks.amazonaws.com"));
+    }
+
+    @Test
+    void accepts_anEs256Token_andAnAudienceListWithOtherMembers() throws Exception {
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID("ec-1").build(),
+                claims().audience(List.of("sts.amazonaws.com", "pods.eks.amazonaws.com")).build());
+        jwt.sign(new ECDSASigner(ec));
+        assertThat(verify(jwt.serialize()).serviceAccount()).isEqualTo("api");
+    }
+
+    @Test
+    void accepts_clockSkewWithinSixtySeconds() {
+        assertThat(verify(rs256(claims().expirationTime(Date.from(NOW.minusSeconds(59))).build()))).isNotNull();
+        assertThat(verify(rs256(claims().issueTime(Date.from(NOW.plusSeconds(59))).build()))).isNotNull();
+    }
+
+    static Stream<Arguments> rejections() throws Exception {
+        String good = rs256(claims().build());
+        String[] parts = good.split("\\.");
+        JWSHeader rsHeader = new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("rsa-1").build();
+        String payloadAltered = parts[0] + "." + Base64URL.encode(claims().subject("system:serviceaccount:payments:admin")
+                .claim("kubernetes.io", Map.of("namespace", "payments", "pod", Map.of("name", "p", "uid", "u"),
+                        "serviceaccount", Map.of("name", "admin"))).build().toString()) + "." + parts[2];
+        byte[] sig = Base64.getUrlDecoder().decode(parts[2]);
+        sig[10] ^= 1;
+        String signatureAltered = parts[0] + "." + parts[1] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(sig);
+        String none = b64("{\"alg\":\"none\",\"kid\":\"rsa-1\"}") + "." + parts[1] + ".";
+        SignedJWT hs = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).keyID("rsa-1").build(), claims().build());
+        hs.sign(new MACSigner(rsa.toPublicJWK().toRSAPublicKey().getEncoded()));
+        return Stream.of(
+                Arguments.of("alg none", none, ErrorCode.INVALID_TOKEN, "signed JWT"),
+                Arguments.of("HS256 with the public key", hs.serialize(), ErrorCode.INVALID_TOKEN, "algorithm HS256"),
+                Arguments.of("unknown kid", sign(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("nope").build(),
+                        claims().build(), rsa), ErrorCode.INVALID_TOKEN, "no key with kid 'nope'"),
+                Arguments.of("no kid", sign(new JWSHeader.Builder(JWSAlgorithm.RS256).build(), claims().build(), rsa),
+                        ErrorCode.INVALID_TOKEN, "no 'kid'"),
+                Arguments.of("another cluster's key under our kid", sign(rsHeader, claims().build(), otherCluster),
+                        ErrorCode.INVALID_TOKEN, "signature does not verify"),
+                Arguments.of("RS256 naming the EC key", sign(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("ec-1").build(),
+                        claims().build(), rsa), ErrorCode.INVALID_TOKEN, "does not match the type"),
+                Arguments.of("wrong issuer", rs256(claims().issuer("https://evil").build()), ErrorCode.INVALID_TOKEN, "issuer"),
+                Arguments.of("no audience", rs256(claims().audience((String) null).build()), ErrorCode.INVALID_TOKEN, "audience"),
+                Arguments.of("foreign audience", rs256(claims().audience("sts.amazonaws.com").build()), ErrorCode.INVALID_TOKEN, "audience"),
+                Arguments.of("expired", rs256(claims().expirationTime(Date.from(NOW.minusSeconds(61))).build()),
+                        ErrorCode.EXPIRED_TOKEN, "expired"),
+                Arguments.of("no exp", rs256(claims().expirationTime(null).build()), ErrorCode.INVALID_TOKEN, "'exp'"),
+                Arguments.of("no iat", rs256(claims().issueTime(null).build()), ErrorCode.INVALID_TOKEN, "'iat'"),
+                Arguments.of("nbf in the future", rs256(claims().notBeforeTime(Date.from(NOW.plusSeconds(120))).build()),
+                        ErrorCode.INVALID_TOKEN, "not valid before"),
+                Arguments.of("iat in the future", rs256(claims().issueTime(Date.from(NOW.plusSeconds(120))).build()),
+                        ErrorCode.INVALID_TOKEN, "issued in the future"),
+                Arguments.of("lifetime over 48 h", rs256(claims().expirationTime(Date.from(NOW.plus(Duration.ofHours(49)))).build()),
+                        ErrorCode.INVALID_TOKEN, "lifetime"),
+                Arguments.of("sub disagrees with kubernetes.io", rs256(claims().subject("system:serviceaccount:payments:admin").build()),
+                        ErrorCode.INVALID_TOKEN, "does not match"),
+                Arguments.of("no kubernetes.io claims", rs256(claims().claim("kubernetes.io", null).build()),
+                        ErrorCode.INVALID_TOKEN, "no kubernetes.io"),
+                Arguments.of("no pod claims", rs256(claims().claim("kubernetes.io", Map.of("namespace", "payments",
+                        "serviceaccount", Map.of("name", "api"))).build()), ErrorCode.INVALID_TOKEN, "not bound to a pod"),
+                Arguments.of("malformed namespace claim", rs256(claims().subject("system:serviceaccount:Bad:api")
+                        .claim("kubernetes.io", Map.of("namespace", "Bad", "pod", Map.of("name", "p", "uid", "u"),
+                                "serviceaccount", Map.of("name", "api"))).build()), ErrorCode.INVALID_TOKEN, "malformed"),
+                Arguments.of("altered payload", payloadAltered, ErrorCode.INVALID_TOKEN, "signature does not verify"),
+                Arguments.of("altered signature", signatureAltered, ErrorCode.INVALID_TOKEN, "signature does not verify"),
+                Arguments.of("two segments", parts[0] + "." + parts[1], ErrorCode.INVALID_TOKEN, "compact JWS"),
+                Arguments.of("four segments", good + ".x", ErrorCode.INVALID_TOKEN, "compact JWS"),
+                Arguments.of("garbage", "a.b.c", ErrorCode.INVALID_TOKEN, "signed JWT"),
+                Arguments.of("oversized", parts[0] + "." + "A".repeat(17000) + "." + parts[2], ErrorCode.INVALID_TOKEN, "larger than"),
+                Arguments.of("jku header", sign(new JWSHeader.Builder(rsHeader).jwkURL(URI.create("https://evil/jwks")).build(),
+                        claims().build(), rsa), ErrorCode.INVALID_TOKEN, "'jku'"),
+                Arguments.of("x5u header", sign(new JWSHeader.Builder(rsHeader).x509CertURL(URI.create("https://evil/cert")).build(),
+                        claims().build(), rsa), ErrorCode.INVALID_TOKEN, "'x5u'"),
+                Arguments.of("embedded jwk header", sign(new JWSHeader.Builder(rsHeader).jwk(otherCluster.toPublicJWK()).build(),
+                        claims().build(), otherCluster), ErrorCode.INVALID_TOKEN, "'jwk'"),
+                Arguments.of("unknown crit header", sign(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("rsa-1").criticalParams(new java.util.HashSet<>(Set.of("exp-policy")))
+                        .customParam("exp-policy", "x").build(), claims().build(), rsa), ErrorCode.INVALID_TOKEN, "critical"),
+                Arguments.of("empty", "", ErrorCode.INVALID_PARAMETER, "token is required"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("rejections")
+    void refuses(String name, String token, ErrorCode code, String message) {
+        assertThatThrownBy(() -> verify(token))
+                .isInstanceOfSatisfying(ServiceException.class, e -> assertThat(e.code()).isEqualTo(code))
+                .hasMessageContaining(message)
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain(token.isEmpty() ? "\u0000" : token));
+    }
+
+    static String b64(String s) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+}
