@@ -66,6 +66,9 @@ class EventReplayTest {
         expect("delete-association", 200, null);
         expect("delete-association-not-found", 404, "ResourceNotFoundException");
         expect("delete-cluster-in-use", 409, "ResourceInUseException");
+        expect("assume-role-for-pod-identity-invalid-token", 400, "InvalidTokenException");
+        expect("assume-role-for-pod-identity-missing-token", 400, "InvalidParameterException");
+        expect("assume-role-for-pod-identity-unknown-cluster", 404, "ResourceNotFoundException");
     }
 
     static void expect(String file, int status, String errorType) {

@@ -9,8 +9,6 @@ import dev.podidentity.domain.StsRefusedException;
 import dev.podidentity.domain.SubjectBinding;
 import java.security.SecureRandom;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -24,21 +22,22 @@ import software.amazon.awssdk.services.sts.model.Tag;
 
 /**
  * Mints pod credentials with {@code sts:AssumeRole} as EKS Auth does: session name {@code eks-CLUSTER-POD-RANDOM},
- * the six transitive session tags (unless disabled), about six hours with a single role (falling back to one hour
- * when the role's maximum is lower), and for a target role a second AssumeRole with the first credentials and the
- * association's external id (59 minutes: role chaining is capped at one hour).
+ * the six transitive session tags (unless disabled), the association's policy as session policy, and for a target
+ * role a second AssumeRole with the first credentials and the association's external id.
+ *
+ * <p>Lifetime: one hour, not EKS Auth's six. The broker runs as a Lambda execution role, and an assumed-role session
+ * calling AssumeRole is role chaining, which STS caps at one hour whatever the role's MaxSessionDuration. The agent
+ * and SDKs refresh credentials before they expire, so pods see no difference beyond more frequent refreshes.
  */
 public final class StsCredentialIssuer implements CredentialIssuer {
-    static final int SINGLE_ROLE_SECONDS = 6 * 3600;
-    static final int FALLBACK_SECONDS = 3600;
+    /** Role chaining's cap (see the class comment). */
+    static final int SINGLE_ROLE_SECONDS = 3600;
     static final int CHAINED_SECONDS = 59 * 60;
     static final int FIRST_HOP_SECONDS = 900;
     private static final char[] ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789".toCharArray();
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final StsClient sts;
-    /** Roles whose MaxSessionDuration is below six hours, learned from STS's answer. */
-    private final Map<String, Integer> shortRoles = new ConcurrentHashMap<>();
 
     public StsCredentialIssuer(StsClient sts) {
         this.sts = sts;
@@ -62,7 +61,7 @@ public final class StsCredentialIssuer implements CredentialIssuer {
             if (b.policy() != null) {
                 first.policy(b.policy());
             }
-            return toIssued(assumeWithFallback(first, b));
+            return toIssued(assume(first.durationSeconds(SINGLE_ROLE_SECONDS).build(), b.roleArn(), b));
         }
         AssumeRoleResponse hop = assume(first.durationSeconds(FIRST_HOP_SECONDS).build(), b.roleArn(), b);
         Credentials c = hop.credentials();
@@ -79,22 +78,6 @@ public final class StsCredentialIssuer implements CredentialIssuer {
             second.policy(b.policy());
         }
         return toIssued(assume(second.build(), b.targetRoleArn(), b));
-    }
-
-    private AssumeRoleResponse assumeWithFallback(AssumeRoleRequest.Builder request, SubjectBinding b) {
-        int duration = shortRoles.getOrDefault(b.roleArn(), SINGLE_ROLE_SECONDS);
-        try {
-            return sts.assumeRole(request.durationSeconds(duration).build());
-        } catch (StsException e) {
-            if (duration > FALLBACK_SECONDS && "ValidationError".equals(errorCode(e))
-                    && String.valueOf(e.awsErrorDetails().errorMessage()).contains("MaxSessionDuration")) {
-                shortRoles.put(b.roleArn(), FALLBACK_SECONDS);
-                return assume(request.durationSeconds(FALLBACK_SECONDS).build(), b.roleArn(), b);
-            }
-            throw translate(e, b.roleArn(), b);
-        } catch (SdkException e) {
-            throw translate(e, b.roleArn(), b);
-        }
     }
 
     private AssumeRoleResponse assume(AssumeRoleRequest request, String roleArn, SubjectBinding b) {

@@ -68,7 +68,12 @@ public final class LocalCluster {
 
     /** A projected service-account token for a pod, audience {@code pods.eks.amazonaws.com}. */
     public String mint(String namespace, String serviceAccount, String podName, String podUid, Duration lifetime) {
-        Instant now = Instant.now();
+        return mint(namespace, serviceAccount, podName, podUid, Instant.now(), lifetime);
+    }
+
+    /** A token issued at {@code now} (tests use past instants for expired tokens). */
+    public String mint(String namespace, String serviceAccount, String podName, String podUid, Instant now,
+                       Duration lifetime) {
         JWTClaimsSet claims = new JWTClaimsSet.Builder()
                 .issuer(ISSUER)
                 .subject("system:serviceaccount:" + namespace + ":" + serviceAccount)
