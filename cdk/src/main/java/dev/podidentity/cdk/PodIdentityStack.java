@@ -1,0 +1,365 @@
+package dev.podidentity.cdk;
+
+import dev.podidentity.adapter.dynamodb.TableSchema;
+import dev.podidentity.api.Authorization;
+import dev.podidentity.api.Route;
+import dev.podidentity.config.Settings;
+import dev.podidentity.handlers.Routes;
+import io.github.cdklabs.cdknag.NagPackSuppression;
+import io.github.cdklabs.cdknag.NagSuppressions;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awscdk.Aws;
+import software.amazon.awscdk.CfnOutput;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.Fn;
+import software.amazon.awscdk.RemovalPolicy;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.StackProps;
+import software.amazon.awscdk.services.apigateway.AccessLogFormat;
+import software.amazon.awscdk.services.apigateway.AuthorizationType;
+import software.amazon.awscdk.services.apigateway.EndpointType;
+import software.amazon.awscdk.services.apigateway.IResource;
+import software.amazon.awscdk.services.apigateway.LambdaIntegration;
+import software.amazon.awscdk.services.apigateway.LogGroupLogDestination;
+import software.amazon.awscdk.services.apigateway.MethodLoggingLevel;
+import software.amazon.awscdk.services.apigateway.MethodOptions;
+import software.amazon.awscdk.services.apigateway.RestApi;
+import software.amazon.awscdk.services.apigateway.StageOptions;
+import software.amazon.awscdk.services.cloudwatch.Alarm;
+import software.amazon.awscdk.services.cloudwatch.ComparisonOperator;
+import software.amazon.awscdk.services.cloudwatch.MathExpression;
+import software.amazon.awscdk.services.cloudwatch.Metric;
+import software.amazon.awscdk.services.cloudwatch.TreatMissingData;
+import software.amazon.awscdk.services.dynamodb.Attribute;
+import software.amazon.awscdk.services.dynamodb.AttributeType;
+import software.amazon.awscdk.services.dynamodb.BillingMode;
+import software.amazon.awscdk.services.dynamodb.GlobalSecondaryIndexProps;
+import software.amazon.awscdk.services.dynamodb.PointInTimeRecoverySpecification;
+import software.amazon.awscdk.services.dynamodb.ProjectionType;
+import software.amazon.awscdk.services.dynamodb.Table;
+import software.amazon.awscdk.services.dynamodb.TableEncryption;
+import software.amazon.awscdk.services.iam.AnyPrincipal;
+import software.amazon.awscdk.services.iam.Effect;
+import software.amazon.awscdk.services.iam.PolicyDocument;
+import software.amazon.awscdk.services.iam.PolicyStatement;
+import software.amazon.awscdk.services.iam.Role;
+import software.amazon.awscdk.services.iam.ServicePrincipal;
+import software.amazon.awscdk.services.lambda.Alias;
+import software.amazon.awscdk.services.lambda.Architecture;
+import software.amazon.awscdk.services.lambda.CfnFunction;
+import software.amazon.awscdk.services.lambda.Code;
+import software.amazon.awscdk.services.lambda.Function;
+import software.amazon.awscdk.services.lambda.Runtime;
+import software.amazon.awscdk.services.lambda.SnapStartConf;
+import software.amazon.awscdk.services.lambda.Tracing;
+import software.amazon.awscdk.services.logs.LogGroup;
+import software.constructs.Construct;
+
+/**
+ * The whole service in one stack: the table, one function per route of the route table (each with its own
+ * least-privilege role and log group), the REST API built from the same route table, alarms and outputs.
+ */
+public final class PodIdentityStack extends Stack {
+    public static final String ALIAS = "live";
+    public static final String METRICS_NAMESPACE = "PodIdentity";
+    public static final String SERVICE_NAME = "pod-identity";
+
+    private final Table table;
+    private final Role broker;
+    private final RestApi api;
+    private final Map<String, Function> functions = new LinkedHashMap<>();
+
+    public PodIdentityStack(Construct scope, String id, StackProps stackProps, PodIdentityStackProps props) {
+        super(scope, id, stackProps);
+
+        table = Table.Builder.create(this, "Table")
+                .partitionKey(Attribute.builder().name(TableSchema.PK).type(AttributeType.STRING).build())
+                .sortKey(Attribute.builder().name(TableSchema.SK).type(AttributeType.STRING).build())
+                .billingMode(BillingMode.PAY_PER_REQUEST)
+                .pointInTimeRecoverySpecification(PointInTimeRecoverySpecification.builder()
+                        .pointInTimeRecoveryEnabled(true).build())
+                .deletionProtection(true)
+                .encryption(TableEncryption.AWS_MANAGED)
+                .timeToLiveAttribute(TableSchema.TTL_ATTRIBUTE)
+                .removalPolicy(RemovalPolicy.RETAIN)
+                .build();
+        table.addGlobalSecondaryIndex(GlobalSecondaryIndexProps.builder()
+                .indexName(TableSchema.CLUSTERS_INDEX)
+                .partitionKey(Attribute.builder().name(TableSchema.CLUSTERS_INDEX_PK).type(AttributeType.STRING).build())
+                .sortKey(Attribute.builder().name(TableSchema.CLUSTERS_INDEX_SK).type(AttributeType.STRING).build())
+                .projectionType(ProjectionType.ALL)
+                .build());
+
+        LogGroup accessLogs = LogGroup.Builder.create(this, "ApiAccessLogs")
+                .retention(props.logRetention()).removalPolicy(RemovalPolicy.RETAIN).build();
+        api = RestApi.Builder.create(this, "Api")
+                .restApiName("pod-identity")
+                .description("EKS Pod Identity compatible control plane (association API and EKS Auth)")
+                .endpointTypes(List.of(EndpointType.REGIONAL))
+                .cloudWatchRole(true)
+                .cloudWatchRoleRemovalPolicy(RemovalPolicy.DESTROY)
+                .policy(resourcePolicy(props))
+                .deployOptions(StageOptions.builder()
+                        .stageName("prod")
+                        .throttlingRateLimit(props.throttleRate())
+                        .throttlingBurstLimit(props.throttleBurst())
+                        .tracingEnabled(true)
+                        .loggingLevel(MethodLoggingLevel.ERROR)
+                        .dataTraceEnabled(false)
+                        .accessLogDestination(new LogGroupLogDestination(accessLogs))
+                        .accessLogFormat(AccessLogFormat.jsonWithStandardFields())
+                        .build())
+                .build();
+
+        String assumableRoles = props.assumableRoleArns().isEmpty()
+                ? "arn:" + Aws.PARTITION + ":iam::" + Aws.ACCOUNT_ID + ":role/*" : null;
+        broker = role("AssumeRoleForPodIdentity", "Credential broker: reads associations and assumes associated roles");
+        broker.addToPolicy(PolicyStatement.Builder.create()
+                .sid("AssumeAssociatedRoles")
+                .actions(List.of("sts:AssumeRole", "sts:TagSession"))
+                .resources(assumableRoles != null ? List.of(assumableRoles) : props.assumableRoleArns())
+                .build());
+
+        for (Route route : Routes.ALL) {
+            Role role = route.authorization() == Authorization.NONE && route.operation().equals("AssumeRoleForPodIdentity")
+                    ? broker : role(route.operation(), "Runs " + route.operation());
+            List<String> actions = TablePermissions.BY_OPERATION.get(route.operation());
+            if (actions == null) {
+                throw new IllegalStateException("no table permissions declared for " + route.operation());
+            }
+            role.addToPolicy(PolicyStatement.Builder.create()
+                    .sid("Table")
+                    .actions(actions)
+                    .resources(actions.contains("dynamodb:Query")
+                            ? List.of(table.getTableArn(), table.getTableArn() + "/index/" + TableSchema.CLUSTERS_INDEX)
+                            : List.of(table.getTableArn()))
+                    .build());
+            if (TablePermissions.ROLE_CHECKS.contains(route.operation())) {
+                role.addToPolicy(PolicyStatement.Builder.create()
+                        .sid("RoleChecks")
+                        .actions(List.of("iam:GetRole", "iam:SimulatePrincipalPolicy"))
+                        .resources(List.of("arn:" + Aws.PARTITION + ":iam::" + Aws.ACCOUNT_ID + ":role/*",
+                                "arn:" + Aws.PARTITION + ":iam::" + Aws.ACCOUNT_ID + ":user/*"))
+                        .build());
+            }
+            functions.put(route.operation(), function(route, role, props));
+        }
+        routes(props);
+        alarms(props);
+
+        new CfnOutput(this, "ApiUrl", software.amazon.awscdk.CfnOutputProps.builder()
+                .description("Endpoint of the association API and of EKS Auth (eks-pod-identity-agent --endpoint)")
+                .value(api.getUrl()).build());
+        new CfnOutput(this, "CredentialBrokerRoleArn", software.amazon.awscdk.CfnOutputProps.builder()
+                .description("Roles used by associations must trust this role (sts:AssumeRole, sts:TagSession)")
+                .value(broker.getRoleArn()).build());
+        new CfnOutput(this, "TableName", software.amazon.awscdk.CfnOutputProps.builder().value(table.getTableName()).build());
+        new CfnOutput(this, "TrustPolicy", software.amazon.awscdk.CfnOutputProps.builder()
+                .description("Paste as the trust policy of roles you associate")
+                .value(Fn.join("", List.of(
+                        "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"",
+                        broker.getRoleArn(),
+                        "\"},\"Action\":[\"sts:AssumeRole\",\"sts:TagSession\"],\"Condition\":{\"StringEquals\":{"
+                                + "\"aws:RequestTag/eks-cluster-name\":\"CLUSTER\","
+                                + "\"aws:RequestTag/kubernetes-namespace\":\"NAMESPACE\","
+                                + "\"aws:RequestTag/kubernetes-service-account\":\"SERVICE_ACCOUNT\"}}}]}")))
+                .build());
+        suppressions();
+    }
+
+    public Table table() {
+        return table;
+    }
+
+    public Role broker() {
+        return broker;
+    }
+
+    public RestApi api() {
+        return api;
+    }
+
+    public Map<String, Function> functions() {
+        return functions;
+    }
+
+    private Role role(String operation, String description) {
+        Role role = Role.Builder.create(this, operation + "Role")
+                .assumedBy(new ServicePrincipal("lambda.amazonaws.com"))
+                .description(description)
+                .build();
+        return role;
+    }
+
+    private Function function(Route route, Role role, PodIdentityStackProps props) {
+        LogGroup logs = LogGroup.Builder.create(this, route.operation() + "Logs")
+                .logGroupName("/aws/lambda/pod-identity-" + route.operation())
+                .retention(props.logRetention())
+                .removalPolicy(RemovalPolicy.DESTROY)
+                .build();
+        logs.grantWrite(role);
+        Map<String, String> env = new HashMap<>();
+        env.put(Settings.TABLE_NAME, table.getTableName());
+        env.put(Settings.ACCOUNT_ID, Aws.ACCOUNT_ID);
+        env.put("POWERTOOLS_SERVICE_NAME", SERVICE_NAME);
+        env.put("POWERTOOLS_METRICS_NAMESPACE", METRICS_NAMESPACE);
+        env.put("POWERTOOLS_LOG_LEVEL", props.logLevel());
+        // C1 only: the fastest start for short-lived environments; SnapStart restores a warmed JVM anyway
+        env.put("JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1");
+        if (TablePermissions.ROLE_CHECKS.contains(route.operation())) {
+            env.put(Settings.BROKER_ROLE_ARN, broker.getRoleArn());
+        }
+        Function.Builder builder = Function.Builder.create(this, route.operation() + "Function")
+                .functionName("pod-identity-" + route.operation())
+                .description(route.method() + " " + route.pathTemplate())
+                .runtime(Runtime.JAVA_21)
+                .architecture(Architecture.ARM_64)
+                .handler(route.lambdaHandler())
+                .code(Code.fromAsset(props.functionsPackage().toString()))
+                .memorySize(props.memoryMb())
+                .timeout(props.timeout())
+                .role(role)
+                .logGroup(logs)
+                .tracing(Tracing.ACTIVE)
+                .environment(env);
+        if (props.snapStart()) {
+            builder.snapStart(SnapStartConf.ON_PUBLISHED_VERSIONS);
+        }
+        Function fn = builder.build();
+        software.amazon.awscdk.Annotations.of(fn).acknowledgeWarning("@aws-cdk/aws-lambda:snapStartRequirePublish",
+                "The API invokes the 'live' alias of a published version (currentVersion), which SnapStart applies to");
+        // stable logical ids, so `sam local invoke -t template.json CreatePodIdentityAssociationFunction` works
+        ((CfnFunction) fn.getNode().getDefaultChild()).overrideLogicalId(route.operation() + "Function");
+        return fn;
+    }
+
+    private void routes(PodIdentityStackProps props) {
+        for (Route route : Routes.ALL) {
+            IResource resource = api.getRoot();
+            for (String segment : route.segments()) {
+                IResource child = resource.getResource(segment);
+                resource = child != null ? child : resource.addResource(segment);
+            }
+            Alias alias = Alias.Builder.create(this, route.operation() + "Alias")
+                    .aliasName(ALIAS)
+                    .version(functions.get(route.operation()).getCurrentVersion())
+                    .build();
+            boolean iam = route.authorization() == Authorization.AWS_IAM
+                    || (route.operation().equals("AssumeRoleForPodIdentity") && props.assumeRoleIamAuth());
+            resource.addMethod(route.method(), LambdaIntegration.Builder.create(alias).proxy(true).build(),
+                    MethodOptions.builder()
+                            .operationName(route.operation())
+                            .authorizationType(iam ? AuthorizationType.IAM : AuthorizationType.NONE)
+                            .build());
+        }
+    }
+
+    private static PolicyDocument resourcePolicy(PodIdentityStackProps props) {
+        List<PolicyStatement> statements = new ArrayList<>();
+        statements.add(PolicyStatement.Builder.create()
+                .effect(Effect.ALLOW)
+                .principals(List.of(new AnyPrincipal()))
+                .actions(List.of("execute-api:Invoke"))
+                .resources(List.of("execute-api:/*"))
+                .build());
+        if (!props.allowedSourceCidrs().isEmpty()) {
+            statements.add(PolicyStatement.Builder.create()
+                    .sid("AssumeRoleOnlyFromAllowedNetworks")
+                    .effect(Effect.DENY)
+                    .principals(List.of(new AnyPrincipal()))
+                    .actions(List.of("execute-api:Invoke"))
+                    .resources(List.of("execute-api:/*/POST/clusters/*/assume-role-for-pod-identity"))
+                    .conditions(Map.of("NotIpAddress", Map.of("aws:SourceIp", props.allowedSourceCidrs())))
+                    .build());
+        }
+        return PolicyDocument.Builder.create().statements(statements).build();
+    }
+
+    private void alarms(PodIdentityStackProps props) {
+        Alarm.Builder.create(this, "Api5xxRate")
+                .alarmDescription("More than 1% of API requests fail with 5xx")
+                .metric(MathExpression.Builder.create()
+                        .expression("100 * errors / MAX([requests, 1])")
+                        .usingMetrics(Map.of(
+                                "errors", api.metricServerError(software.amazon.awscdk.services.cloudwatch.MetricOptions
+                                        .builder().statistic("Sum").period(Duration.minutes(5)).build()),
+                                "requests", api.metricCount(software.amazon.awscdk.services.cloudwatch.MetricOptions
+                                        .builder().statistic("Sum").period(Duration.minutes(5)).build())))
+                        .period(Duration.minutes(5))
+                        .build())
+                .threshold(1)
+                .evaluationPeriods(2)
+                .comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD)
+                .treatMissingData(TreatMissingData.NOT_BREACHING)
+                .build();
+        Function assume = functions.get("AssumeRoleForPodIdentity");
+        Alarm.Builder.create(this, "AssumeRoleThrottles")
+                .alarmDescription("AssumeRoleForPodIdentity invocations are throttled: raise concurrency")
+                .metric(assume.metricThrottles(software.amazon.awscdk.services.cloudwatch.MetricOptions.builder()
+                        .statistic("Sum").period(Duration.minutes(1)).build()))
+                .threshold(0)
+                .evaluationPeriods(3)
+                .comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD)
+                .treatMissingData(TreatMissingData.NOT_BREACHING)
+                .build();
+        Alarm.Builder.create(this, "AssumeRoleP99Latency")
+                .alarmDescription("AssumeRoleForPodIdentity p99 duration is above budget (the agent gives it 1 s)")
+                .metric(assume.metricDuration(software.amazon.awscdk.services.cloudwatch.MetricOptions.builder()
+                        .statistic("p99").period(Duration.minutes(5)).build()))
+                .threshold(props.assumeRoleP99AlarmMs())
+                .evaluationPeriods(3)
+                .comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD)
+                .treatMissingData(TreatMissingData.NOT_BREACHING)
+                .build();
+        Alarm.Builder.create(this, "StsRefusals")
+                .alarmDescription("STS refused to assume associated roles (trust policies do not allow the broker)")
+                .metric(Metric.Builder.create()
+                        .namespace(METRICS_NAMESPACE)
+                        .metricName("StsRefusals")
+                        .dimensionsMap(Map.of("Service", SERVICE_NAME))
+                        .statistic("Sum")
+                        .period(Duration.minutes(5))
+                        .build())
+                .threshold(0)
+                .evaluationPeriods(1)
+                .comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD)
+                .treatMissingData(TreatMissingData.NOT_BREACHING)
+                .build();
+    }
+
+    private void suppressions() {
+        NagSuppressions.addStackSuppressions(this, List.of(
+                NagPackSuppression.builder().id("AwsSolutions-APIG2")
+                        .reason("Requests are validated by the functions, which must answer EKS's error shapes"
+                                + " (X-Amzn-ErrorType + message); a gateway validator would answer its own shape.").build(),
+                NagPackSuppression.builder().id("AwsSolutions-APIG3")
+                        .reason("WAF is the deployer's choice: attach a web ACL to the 'prod' stage where one is used;"
+                                + " stage throttling and IAM auth protect the API by default.").build(),
+                NagPackSuppression.builder().id("AwsSolutions-COG4")
+                        .reason("Admin routes use AWS_IAM (SigV4) like EKS; AssumeRoleForPodIdentity authenticates"
+                                + " with the pod's service-account token. Cognito does not apply.").build(),
+                NagPackSuppression.builder().id("AwsSolutions-APIG4")
+                        .reason("AssumeRoleForPodIdentity has no gateway authorizer on purpose: the signed service-account"
+                                + " token in the body is the credential (as with sts:AssumeRoleWithWebIdentity), and the"
+                                + " stock agent signs for eks-auth, which IAM authorization would reject. Restrict it"
+                                + " with allowedSourceCidrs or assumeRoleIamAuth.").build(),
+                NagPackSuppression.builder().id("AwsSolutions-IAM4")
+                        .reason("Only API Gateway's account-level CloudWatch role uses an AWS managed policy"
+                                + " (AmazonAPIGatewayPushToCloudWatchLogs), as API Gateway requires.")
+                        .appliesTo(List.of("Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"))
+                        .build(),
+                NagPackSuppression.builder().id("AwsSolutions-IAM5")
+                        .reason("Wildcards are resource scopes, never actions: the broker may assume the roles named by"
+                                + " assumableRoleArns (default: roles of this account; every use is also gated by the"
+                                + " role's own trust policy), role checks read any role or user of the account"
+                                + " (associations may name any), X-Ray and log streams have no narrower ARNs.").build(),
+                NagPackSuppression.builder().id("AwsSolutions-L1")
+                        .reason("java21 is the newest Java runtime this project targets; the check flags any runtime that"
+                                + " is not the newest of all languages' runtimes.").build()));
+    }
+
+}

@@ -1,0 +1,63 @@
+package dev.podidentity.cdk;
+
+import java.nio.file.Path;
+import java.util.List;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.services.logs.RetentionDays;
+
+/**
+ * The stack's settings, with defaults a sandbox deployment can use as they are.
+ *
+ * @param functionsPackage       the Lambda deployment package built by the reactor (functions/target/...zip)
+ * @param memoryMb               memory of every function (CPU grows with it; 1024 keeps cold starts short)
+ * @param timeout                function timeout
+ * @param assumeRoleIamAuth      put AWS_IAM on AssumeRoleForPodIdentity too (the stock agent signs for eks-auth,
+ *                               so only clients that sign for execute-api can then call it)
+ * @param allowedSourceCidrs     when not empty, AssumeRoleForPodIdentity only answers these source ranges
+ * @param assumableRoleArns      the roles the credential broker may assume (e.g. arn:aws:iam::123456789012:role/pods/*)
+ * @param logRetention           retention of function and access logs
+ * @param throttleRate           stage steady-state requests per second
+ * @param throttleBurst          stage burst
+ * @param logLevel               POWERTOOLS_LOG_LEVEL
+ * @param snapStart              SnapStart on published versions (aliases point at them)
+ * @param assumeRoleP99AlarmMs   alarm when AssumeRoleForPodIdentity's p99 duration exceeds this
+ */
+public record PodIdentityStackProps(
+        Path functionsPackage,
+        int memoryMb,
+        Duration timeout,
+        boolean assumeRoleIamAuth,
+        List<String> allowedSourceCidrs,
+        List<String> assumableRoleArns,
+        RetentionDays logRetention,
+        double throttleRate,
+        int throttleBurst,
+        String logLevel,
+        boolean snapStart,
+        int assumeRoleP99AlarmMs) {
+
+    public static PodIdentityStackProps defaults(Path functionsPackage) {
+        return new PodIdentityStackProps(functionsPackage, 1024, Duration.seconds(10), false, List.of(), List.of(),
+                RetentionDays.ONE_MONTH, 500, 1000, "INFO", true, 500);
+    }
+
+    public PodIdentityStackProps withAssumeRoleIamAuth(boolean value) {
+        return new PodIdentityStackProps(functionsPackage, memoryMb, timeout, value, allowedSourceCidrs,
+                assumableRoleArns, logRetention, throttleRate, throttleBurst, logLevel, snapStart, assumeRoleP99AlarmMs);
+    }
+
+    public PodIdentityStackProps withAllowedSourceCidrs(List<String> value) {
+        return new PodIdentityStackProps(functionsPackage, memoryMb, timeout, assumeRoleIamAuth, List.copyOf(value),
+                assumableRoleArns, logRetention, throttleRate, throttleBurst, logLevel, snapStart, assumeRoleP99AlarmMs);
+    }
+
+    public PodIdentityStackProps withAssumableRoleArns(List<String> value) {
+        return new PodIdentityStackProps(functionsPackage, memoryMb, timeout, assumeRoleIamAuth, allowedSourceCidrs,
+                List.copyOf(value), logRetention, throttleRate, throttleBurst, logLevel, snapStart, assumeRoleP99AlarmMs);
+    }
+
+    public PodIdentityStackProps withMemoryMb(int value) {
+        return new PodIdentityStackProps(functionsPackage, value, timeout, assumeRoleIamAuth, allowedSourceCidrs,
+                assumableRoleArns, logRetention, throttleRate, throttleBurst, logLevel, snapStart, assumeRoleP99AlarmMs);
+    }
+}

@@ -1,0 +1,49 @@
+package dev.podidentity.template;
+
+import static dev.podidentity.template.Synth.list;
+import static dev.podidentity.template.Synth.map;
+import static dev.podidentity.template.Synth.props;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Props that change the API's protection: IAM on AssumeRoleForPodIdentity, a source-CIDR resource policy, role scope. */
+class StackVariantsTest {
+    static Synth locked;
+
+    @BeforeAll
+    static void synthesizeOnce() {
+        locked = new Synth(p -> p.withAssumeRoleIamAuth(true)
+                .withAllowedSourceCidrs(List.of("10.0.0.0/16"))
+                .withAssumableRoleArns(List.of("arn:aws:iam::123456789012:role/pods/*")));
+    }
+
+    @Test
+    void assumeRoleIamAuth_putsAwsIamOnEveryMethod() {
+        assertThat(StackTemplateTest.apiMethods(locked)).allMatch(m -> m.endsWith(" AWS_IAM"));
+    }
+
+    @Test
+    void allowedSourceCidrs_denyAssumeRoleFromOtherNetworks() {
+        var api = locked.ofType("AWS::ApiGateway::RestApi").get(0).getValue();
+        List<Object> statements = list(map(props(api).get("Policy")).get("Statement"));
+        Map<String, Object> deny = statements.stream().map(Synth::map)
+                .filter(s -> "Deny".equals(s.get("Effect"))).findFirst().orElseThrow();
+        assertThat(list(map(map(deny.get("Condition")).get("NotIpAddress")).get("aws:SourceIp"))).containsExactly("10.0.0.0/16");
+        assertThat((String) list(deny.get("Resource")).get(0)).contains("assume-role-for-pod-identity");
+    }
+
+    @Test
+    void assumableRoleArns_scopeTheBrokersAssumeRole() {
+        for (var policy : locked.ofType("AWS::IAM::Policy")) {
+            for (Object s : list(map(props(policy.getValue()).get("PolicyDocument")).get("Statement"))) {
+                if (list(map(s).get("Action")).contains("sts:AssumeRole")) {
+                    assertThat(list(map(s).get("Resource"))).containsExactly("arn:aws:iam::123456789012:role/pods/*");
+                }
+            }
+        }
+    }
+}
