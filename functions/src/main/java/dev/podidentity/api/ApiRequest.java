@@ -1,22 +1,27 @@
 package dev.podidentity.api;
 
-import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.podidentity.domain.ServiceException;
+import dev.podidentity.domain.Text;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 
-/** Read access to an API Gateway REST (v1) proxy event, with the wire contract's error for each mistake. */
+/**
+ * Read access to an API Gateway REST (v1) proxy event, as the JSON Lambda delivers, with the wire contract's error
+ * for each mistake in it.
+ */
 public final class ApiRequest {
     /** API Gateway REST payloads are limited to 10 MB; ours never need more than this. */
     static final int MAX_BODY = 256 * 1024;
 
-    private final APIGatewayProxyRequestEvent event;
+    private final JsonNode event;
     private ObjectNode body;
 
-    public ApiRequest(APIGatewayProxyRequestEvent event) {
+    public ApiRequest(JsonNode event) {
         this.event = event;
     }
 
@@ -25,11 +30,11 @@ public final class ApiRequest {
      * never contain '%', so decoding is safe either way.
      */
     public String path(String label) {
-        Map<String, String> params = event.getPathParameters();
-        String raw = params == null ? null : params.get(label);
-        if (raw == null) {
+        JsonNode v = event.path("pathParameters").get(label);
+        if (v == null || !v.isTextual()) {
             throw ServiceException.invalidParameter(label + " is required in the path");
         }
+        String raw = v.textValue();
         if (raw.indexOf('%') < 0) {
             return raw;
         }
@@ -40,23 +45,24 @@ public final class ApiRequest {
         }
     }
 
+    /** A query parameter (the last value when repeated, as API Gateway's single-value map has it). */
     public String query(String name) {
-        Map<String, List<String>> multi = event.getMultiValueQueryStringParameters();
-        if (multi != null && multi.get(name) != null && !multi.get(name).isEmpty()) {
-            List<String> values = multi.get(name);
-            return values.get(values.size() - 1);
-        }
-        Map<String, String> single = event.getQueryStringParameters();
-        return single == null ? null : single.get(name);
+        List<String> all = queryAll(name);
+        return all.isEmpty() ? null : all.get(all.size() - 1);
     }
 
     public List<String> queryAll(String name) {
-        Map<String, List<String>> multi = event.getMultiValueQueryStringParameters();
-        if (multi != null && multi.get(name) != null) {
-            return multi.get(name);
+        JsonNode multi = event.path("multiValueQueryStringParameters").get(name);
+        List<String> out = new ArrayList<>();
+        if (multi != null && multi.isArray()) {
+            multi.forEach(v -> out.add(v.asText()));
+            return out;
         }
-        String single = query(name);
-        return single == null ? List.of() : List.of(single);
+        JsonNode single = event.path("queryStringParameters").get(name);
+        if (single != null && single.isTextual()) {
+            out.add(single.textValue());
+        }
+        return out;
     }
 
     public Integer queryInt(String name) {
@@ -67,17 +73,18 @@ public final class ApiRequest {
         try {
             return Integer.valueOf(value.trim());
         } catch (NumberFormatException e) {
-            throw ServiceException.invalidParameter(name + " must be an integer, got '" + dev.podidentity.domain.Text.printable(value) + "'");
+            throw ServiceException.invalidParameter(name + " must be an integer, got '" + Text.printable(value) + "'");
         }
     }
 
     /** The JSON object body; InvalidRequest when it is not one. */
     public ObjectNode body() {
         if (body == null) {
-            String raw = event.getBody();
-            if (raw != null && Boolean.TRUE.equals(event.getIsBase64Encoded())) {
+            JsonNode node = event.get("body");
+            String raw = node == null || node.isNull() ? null : node.asText();
+            if (raw != null && event.path("isBase64Encoded").asBoolean(false)) {
                 try {
-                    raw = new String(java.util.Base64.getDecoder().decode(raw), StandardCharsets.UTF_8);
+                    raw = new String(Base64.getDecoder().decode(raw), StandardCharsets.UTF_8);
                 } catch (IllegalArgumentException e) {
                     throw ServiceException.invalidRequest("The request body is not valid base64");
                 }
@@ -92,15 +99,7 @@ public final class ApiRequest {
 
     /** The signed caller's ARN, from the request context API Gateway fills for AWS_IAM routes. */
     public String callerArn() {
-        var context = event.getRequestContext();
-        if (context == null || context.getIdentity() == null) {
-            return null;
-        }
-        return context.getIdentity().getUserArn();
-    }
-
-    public String requestId() {
-        var context = event.getRequestContext();
-        return context == null ? null : context.getRequestId();
+        JsonNode arn = event.path("requestContext").path("identity").get("userArn");
+        return arn == null || !arn.isTextual() ? null : arn.textValue();
     }
 }

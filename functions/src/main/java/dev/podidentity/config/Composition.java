@@ -103,6 +103,25 @@ public final class Composition {
         return new Composition(Settings.from(env), credentials);
     }
 
+    /**
+     * Builds the SDK clients of this execution environment and makes one DynamoDB read (of a cluster that does not
+     * exist), so a SnapStart snapshot holds them ready. Does nothing when the environment composition was never
+     * created (handlers built around another composition).
+     */
+    public static void primeEnvironment() {
+        Composition c = environment;
+        if (c != null) {
+            c.prime();
+        }
+    }
+
+    public void prime() {
+        dynamo.get();
+        sts.get();
+        iam.get();
+        store.get().findCluster(dev.podidentity.api.Priming.CLUSTER);
+    }
+
     public Settings settings() {
         return settings;
     }

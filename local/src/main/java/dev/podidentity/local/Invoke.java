@@ -17,8 +17,8 @@ import java.util.UUID;
 
 /**
  * {@code sam local invoke} without Docker: runs one event file through its handler in a fresh JVM, the way Lambda's
- * Java runtime does (no-arg constructor, Lambda's serialization, the function's environment), against the local
- * stack, and prints the response.
+ * Java runtime does (no-arg constructor, the event's bytes to the stream handler, the function's environment),
+ * against the local stack, and prints the response.
  *
  * <pre>invoke [--stack .local-data/stack.json] OPERATION|HANDLER_CLASS EVENT_FILE</pre>
  */
@@ -70,11 +70,8 @@ public final class Invoke {
         return builder.start();
     }
 
-    @SuppressWarnings("unchecked")
     private static void child(String handlerClass, Path event) throws Exception {
-        var handler = (com.amazonaws.services.lambda.runtime.RequestHandler<
-                com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent,
-                com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent>)
+        var handler = (com.amazonaws.services.lambda.runtime.RequestStreamHandler)
                 Class.forName(handlerClass).getDeclaredConstructor().newInstance();
         String response = LambdaInvoker.invoke(handler, Files.readString(event, StandardCharsets.UTF_8),
                 LocalContext.of(UUID.randomUUID().toString(), System.getenv("AWS_LAMBDA_FUNCTION_NAME")));

@@ -168,6 +168,35 @@ public final class LocalStack implements AutoCloseable {
         return brokerRoleArn;
     }
 
+    /**
+     * The stock EKS client pointed at this stack, changed only by endpoint and signing name (API Gateway with IAM
+     * authorization wants {@code execute-api}).
+     */
+    public software.amazon.awssdk.services.eks.EksClient eksClient(software.amazon.awssdk.auth.credentials.AwsCredentials credentials) {
+        return software.amazon.awssdk.services.eks.EksClient.builder()
+                .endpointOverride(URI.create(apiUrl()))
+                .region(Region.of(region()))
+                .credentialsProvider(StaticCredentialsProvider.create(credentials))
+                .httpClient(UrlConnectionHttpClient.create())
+                .authSchemeProvider(params -> java.util.List.of(
+                        software.amazon.awssdk.http.auth.spi.scheme.AuthSchemeOption.builder()
+                                .schemeId(software.amazon.awssdk.http.auth.aws.scheme.AwsV4AuthScheme.SCHEME_ID)
+                                .putSignerProperty(software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner.SERVICE_SIGNING_NAME, "execute-api")
+                                .putSignerProperty(software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner.REGION_NAME, region())
+                                .build()))
+                .build();
+    }
+
+    /** An IAM client for the stand-in, as the local admin. */
+    public software.amazon.awssdk.services.iam.IamClient iamClient() {
+        return software.amazon.awssdk.services.iam.IamClient.builder()
+                .endpointOverride(URI.create(awsEndpoint()))
+                .region(Region.AWS_GLOBAL)
+                .credentialsProvider(StaticCredentialsProvider.create(adminCredentials()))
+                .httpClient(UrlConnectionHttpClient.create())
+                .build();
+    }
+
     public AwsBasicCredentials adminCredentials() {
         return AwsBasicCredentials.create(options.adminAccessKey(), options.adminSecretKey());
     }

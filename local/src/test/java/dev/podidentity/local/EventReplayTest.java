@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Every file in {@code events/} through its handler, as Lambda would run it (Lambda's serialization), against the
+ * Every file in {@code events/} through its handler, as Lambda runs a stream handler (event bytes in, response bytes out), against the
  * local stack, with its response asserted. Order matters: the files tell one story on cluster "demo".
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)

@@ -1,15 +1,7 @@
 package dev.podidentity.local;
 
-import java.net.URI;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import software.amazon.awssdk.auth.credentials.AwsCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.auth.aws.scheme.AwsV4AuthScheme;
-import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
-import software.amazon.awssdk.http.auth.spi.scheme.AuthSchemeOption;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.eks.EksClient;
 import software.amazon.awssdk.services.iam.IamClient;
 
@@ -39,28 +31,11 @@ public final class TestStack {
     }
 
     public static EksClient eks(AwsCredentials credentials) {
-        LocalStack s = get();
-        return EksClient.builder()
-                .endpointOverride(URI.create(s.apiUrl()))
-                .region(Region.of(s.region()))
-                .credentialsProvider(StaticCredentialsProvider.create(credentials))
-                .httpClient(UrlConnectionHttpClient.create())
-                .authSchemeProvider(params -> List.of(AuthSchemeOption.builder()
-                        .schemeId(AwsV4AuthScheme.SCHEME_ID)
-                        .putSignerProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "execute-api")
-                        .putSignerProperty(AwsV4HttpSigner.REGION_NAME, s.region())
-                        .build()))
-                .build();
+        return get().eksClient(credentials);
     }
 
     public static IamClient iam() {
-        LocalStack s = get();
-        return IamClient.builder()
-                .endpointOverride(URI.create(s.awsEndpoint()))
-                .region(Region.AWS_GLOBAL)
-                .credentialsProvider(StaticCredentialsProvider.create(s.adminCredentials()))
-                .httpClient(UrlConnectionHttpClient.create())
-                .build();
+        return get().iamClient();
     }
 
     /** A unique name for this JVM's tests (clusters, roles). */

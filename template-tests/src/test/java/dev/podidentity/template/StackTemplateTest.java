@@ -5,7 +5,7 @@ import static dev.podidentity.template.Synth.map;
 import static dev.podidentity.template.Synth.props;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import dev.podidentity.api.Authorization;
 import dev.podidentity.api.Route;
 import dev.podidentity.cdk.PodIdentityApp;
@@ -98,10 +98,10 @@ class StackTemplateTest {
                 String handler = (String) props(fn.getValue()).get("Handler");
                 String className = handler.substring(0, handler.indexOf("::"));
                 Class<?> type = Class.forName(className, false, loader);
-                assertThat(loader.loadClass(RequestHandler.class.getName()).isAssignableFrom(type)).as(handler).isTrue();
+                assertThat(loader.loadClass(RequestStreamHandler.class.getName()).isAssignableFrom(type)).as(handler).isTrue();
                 assertThat(type.getConstructor()).as(handler + " has a public no-arg constructor").isNotNull();
                 assertThat(type.getMethod(handler.substring(handler.indexOf("::") + 2),
-                        loader.loadClass("com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent"),
+                        java.io.InputStream.class, java.io.OutputStream.class,
                         loader.loadClass("com.amazonaws.services.lambda.runtime.Context"))).isNotNull();
             }
         }

@@ -31,7 +31,7 @@ import java.util.function.Function;
  * A local API Gateway (REST API, Lambda proxy integration): resolves the route from the route table, verifies SigV4
  * for {@code execute-api} on AWS_IAM routes before any handler runs (403 with API Gateway's messages otherwise),
  * builds the same v1 proxy event API Gateway would (with {@code requestContext.identity} of the signed caller),
- * runs the handler through Lambda's serialization, and answers its response.
+ * runs the handler as Lambda runs a stream handler, and answers its response.
  */
 public final class LocalApiGateway implements AutoCloseable {
     static final int MAX_BODY = 10 * 1024 * 1024;
