@@ -20,7 +20,7 @@ public final class PodIdentityApp {
 
     public static void main(String[] args) {
         App app = new App();
-        PodIdentityStackProps props = PodIdentityStackProps.defaults(functionsPackage());
+        PodIdentityStackProps props = PodIdentityStackProps.defaults(functionsPackage(), brokerPackage());
         Object iamAuth = app.getNode().tryGetContext("assumeRoleIamAuth");
         if (iamAuth != null) {
             props = props.withAssumeRoleIamAuth(Boolean.parseBoolean(iamAuth.toString()));
@@ -51,21 +51,30 @@ public final class PodIdentityApp {
     }
 
     /**
-     * The Lambda deployment package the reactor builds: {@code POD_IDENTITY_FUNCTIONS_PACKAGE}, else
-     * {@code functions/target/pod-identity-functions.zip} found from the working directory upwards.
+     * The Lambda deployment package the reactor builds, in {@code POD_IDENTITY_PACKAGES_DIR} or
+     * {@code functions/target/} found from the working directory upwards.
      */
     public static Path functionsPackage() {
-        String configured = System.getenv("POD_IDENTITY_FUNCTIONS_PACKAGE");
+        return built("pod-identity-functions.zip");
+    }
+
+    /** The credential broker's package (without the IAM client), built beside the functions package. */
+    public static Path brokerPackage() {
+        return built("pod-identity-broker.zip");
+    }
+
+    private static Path built(String file) {
+        String configured = System.getenv("POD_IDENTITY_PACKAGES_DIR");
         if (configured != null) {
-            return Path.of(configured).toAbsolutePath();
+            return Path.of(configured, file).toAbsolutePath();
         }
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolve("functions/target/pod-identity-functions.zip");
+            Path candidate = dir.resolve("functions/target/" + file);
             if (Files.isRegularFile(candidate)) {
                 return candidate;
             }
         }
-        throw new IllegalStateException("functions/target/pod-identity-functions.zip is missing: build it first with"
-                + " 'mvn -pl functions package' (local/bin/cdk does)");
+        throw new IllegalStateException("functions/target/" + file + " is missing: build it first with"
+                + " 'mvn -pl functions package' (cdk/app.sh does)");
     }
 }

@@ -219,7 +219,7 @@ public final class PodIdentityStack extends Stack {
                 .runtime(Runtime.JAVA_21)
                 .architecture(Architecture.ARM_64)
                 .handler(route.lambdaHandler())
-                .code(Code.fromAsset(props.functionsPackage().toString()))
+                .code(Code.fromAsset((role == broker ? props.brokerPackage() : props.functionsPackage()).toString()))
                 .memorySize(props.memoryMb())
                 .timeout(props.timeout())
                 .role(role)

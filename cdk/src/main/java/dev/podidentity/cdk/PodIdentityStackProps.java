@@ -9,6 +9,7 @@ import software.amazon.awscdk.services.logs.RetentionDays;
  * The stack's settings, with defaults a sandbox deployment can use as they are.
  *
  * @param functionsPackage       the Lambda deployment package built by the reactor (functions/target/...zip)
+ * @param brokerPackage          the credential broker's leaner package (the same without the IAM client)
  * @param memoryMb               memory of every function (CPU grows with it; 1024 keeps cold starts short)
  * @param timeout                function timeout
  * @param assumeRoleIamAuth      put AWS_IAM on AssumeRoleForPodIdentity too (the stock agent signs for eks-auth,
@@ -24,6 +25,7 @@ import software.amazon.awscdk.services.logs.RetentionDays;
  */
 public record PodIdentityStackProps(
         Path functionsPackage,
+        Path brokerPackage,
         int memoryMb,
         Duration timeout,
         boolean assumeRoleIamAuth,
@@ -36,28 +38,28 @@ public record PodIdentityStackProps(
         boolean snapStart,
         int assumeRoleP99AlarmMs) {
 
-    public static PodIdentityStackProps defaults(Path functionsPackage) {
-        return new PodIdentityStackProps(functionsPackage, 1024, Duration.seconds(10), false, List.of(), List.of(),
+    public static PodIdentityStackProps defaults(Path functionsPackage, Path brokerPackage) {
+        return new PodIdentityStackProps(functionsPackage, brokerPackage, 1024, Duration.seconds(10), false, List.of(), List.of(),
                 RetentionDays.ONE_MONTH, 500, 1000, "INFO", true, 500);
     }
 
     public PodIdentityStackProps withAssumeRoleIamAuth(boolean value) {
-        return new PodIdentityStackProps(functionsPackage, memoryMb, timeout, value, allowedSourceCidrs,
+        return new PodIdentityStackProps(functionsPackage, brokerPackage, memoryMb, timeout, value, allowedSourceCidrs,
                 assumableRoleArns, logRetention, throttleRate, throttleBurst, logLevel, snapStart, assumeRoleP99AlarmMs);
     }
 
     public PodIdentityStackProps withAllowedSourceCidrs(List<String> value) {
-        return new PodIdentityStackProps(functionsPackage, memoryMb, timeout, assumeRoleIamAuth, List.copyOf(value),
+        return new PodIdentityStackProps(functionsPackage, brokerPackage, memoryMb, timeout, assumeRoleIamAuth, List.copyOf(value),
                 assumableRoleArns, logRetention, throttleRate, throttleBurst, logLevel, snapStart, assumeRoleP99AlarmMs);
     }
 
     public PodIdentityStackProps withAssumableRoleArns(List<String> value) {
-        return new PodIdentityStackProps(functionsPackage, memoryMb, timeout, assumeRoleIamAuth, allowedSourceCidrs,
+        return new PodIdentityStackProps(functionsPackage, brokerPackage, memoryMb, timeout, assumeRoleIamAuth, allowedSourceCidrs,
                 List.copyOf(value), logRetention, throttleRate, throttleBurst, logLevel, snapStart, assumeRoleP99AlarmMs);
     }
 
     public PodIdentityStackProps withMemoryMb(int value) {
-        return new PodIdentityStackProps(functionsPackage, value, timeout, assumeRoleIamAuth, allowedSourceCidrs,
+        return new PodIdentityStackProps(functionsPackage, brokerPackage, value, timeout, assumeRoleIamAuth, allowedSourceCidrs,
                 assumableRoleArns, logRetention, throttleRate, throttleBurst, logLevel, snapStart, assumeRoleP99AlarmMs);
     }
 }

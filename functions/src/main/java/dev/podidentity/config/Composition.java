@@ -116,10 +116,21 @@ public final class Composition {
     }
 
     public void prime() {
-        dynamo.get();
-        sts.get();
-        iam.get();
         store.get().findCluster(dev.podidentity.api.Priming.CLUSTER);
+        sts.get();
+        if (onClasspath("software.amazon.awssdk.services.iam.IamClient")) {
+            iam.get();
+        }
+    }
+
+    /** The broker's package leaves the IAM client out (it never uses it). */
+    private static boolean onClasspath(String className) {
+        try {
+            Class.forName(className, false, Composition.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
     }
 
     public Settings settings() {

@@ -84,8 +84,24 @@ class StackTemplateTest {
     }
 
     @Test
-    void everyHandler_loadsFromTheFunctionsPackage() throws Exception {
-        Path dir = unzip(PodIdentityApp.functionsPackage());
+    void everyHandler_loadsFromItsPackage_andTheBrokerHasTheLeanOne() throws Exception {
+        Map<String, Object> assets = new HashMap<>();
+        for (var fn : synth.ofType("AWS::Lambda::Function")) {
+            String handler = (String) props(fn.getValue()).get("Handler");
+            boolean broker = fn.getKey().equals("AssumeRoleForPodIdentityFunction");
+            assertHandlerLoads(broker ? PodIdentityApp.brokerPackage() : PodIdentityApp.functionsPackage(), handler);
+            assets.put(fn.getKey(), map(props(fn.getValue()).get("Code")).get("S3Key"));
+        }
+        Object brokerAsset = assets.remove("AssumeRoleForPodIdentityFunction");
+        assertThat(new HashSet<>(assets.values())).as("admin functions share one package").hasSize(1).doesNotContain(brokerAsset);
+        assertThat(Files.size(PodIdentityApp.brokerPackage())).isLessThan(Files.size(PodIdentityApp.functionsPackage()));
+        try (var zip = new java.util.zip.ZipFile(PodIdentityApp.brokerPackage().toFile())) {
+            assertThat(zip.stream().map(java.util.zip.ZipEntry::getName)).noneMatch(n -> n.startsWith("lib/iam-"));
+        }
+    }
+
+    static void assertHandlerLoads(Path pkg, String handler) throws Exception {
+        Path dir = unzip(pkg);
         List<URL> urls = new ArrayList<>();
         urls.add(dir.toUri().toURL());
         try (var libs = Files.list(dir.resolve("lib"))) {
@@ -94,16 +110,12 @@ class StackTemplateTest {
             }
         }
         try (URLClassLoader loader = new URLClassLoader(urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader())) {
-            for (var fn : synth.ofType("AWS::Lambda::Function")) {
-                String handler = (String) props(fn.getValue()).get("Handler");
-                String className = handler.substring(0, handler.indexOf("::"));
-                Class<?> type = Class.forName(className, false, loader);
-                assertThat(loader.loadClass(RequestStreamHandler.class.getName()).isAssignableFrom(type)).as(handler).isTrue();
-                assertThat(type.getConstructor()).as(handler + " has a public no-arg constructor").isNotNull();
-                assertThat(type.getMethod(handler.substring(handler.indexOf("::") + 2),
-                        java.io.InputStream.class, java.io.OutputStream.class,
-                        loader.loadClass("com.amazonaws.services.lambda.runtime.Context"))).isNotNull();
-            }
+            String className = handler.substring(0, handler.indexOf("::"));
+            Class<?> type = Class.forName(className, false, loader);
+            assertThat(loader.loadClass(RequestStreamHandler.class.getName()).isAssignableFrom(type)).as(handler).isTrue();
+            assertThat(type.getConstructor()).as(handler + " has a public no-arg constructor").isNotNull();
+            assertThat(type.getMethod(handler.substring(handler.indexOf("::") + 2), java.io.InputStream.class,
+                    java.io.OutputStream.class, loader.loadClass("com.amazonaws.services.lambda.runtime.Context"))).isNotNull();
         }
     }
 

@@ -24,7 +24,8 @@ final class Synth {
         App app = new App();
         stack = new PodIdentityStack(app, "PodIdentity", StackProps.builder()
                 .env(Environment.builder().account("123456789012").region("eu-west-1").build()).build(),
-                customize.apply(PodIdentityStackProps.defaults(PodIdentityApp.functionsPackage())));
+                customize.apply(PodIdentityStackProps.defaults(PodIdentityApp.functionsPackage(),
+                        PodIdentityApp.brokerPackage())));
         Aspects.of(app).add(new AwsSolutionsChecks());
         app.synth();
         template = Template.fromStack(stack);

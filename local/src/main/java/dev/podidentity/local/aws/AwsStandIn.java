@@ -476,12 +476,17 @@ public final class AwsStandIn implements AutoCloseable {
         return doc;
     }
 
+    private static final Map<String, JsonNode> PARSED = new ConcurrentHashMap<>();
+
+    /** Policy documents are parsed once (they are validated JSON when stored). */
     private static JsonNode parse(String json) {
-        try {
-            return JSON.readTree(json);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return PARSED.computeIfAbsent(json, doc -> {
+            try {
+                return JSON.readTree(doc);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
     private static List<String> members(Map<String, String> p, String name) {

@@ -184,7 +184,14 @@ public final class PolicyEvaluator {
         return false;
     }
 
+    private static final java.util.Map<String, Pattern> PATTERNS = new java.util.concurrent.ConcurrentHashMap<>();
+
     public static boolean wildcard(String pattern, String value, boolean ignoreCase) {
+        return PATTERNS.computeIfAbsent((ignoreCase ? "i:" : "s:") + pattern, k -> compile(pattern, ignoreCase))
+                .matcher(value).matches();
+    }
+
+    private static Pattern compile(String pattern, boolean ignoreCase) {
         StringBuilder regex = new StringBuilder();
         for (char c : pattern.toCharArray()) {
             if (c == '*') {
@@ -195,7 +202,7 @@ public final class PolicyEvaluator {
                 regex.append(Pattern.quote(String.valueOf(c)));
             }
         }
-        return Pattern.compile(regex.toString(), ignoreCase ? Pattern.CASE_INSENSITIVE : 0).matcher(value).matches();
+        return Pattern.compile(regex.toString(), ignoreCase ? Pattern.CASE_INSENSITIVE : 0);
     }
 
     static List<JsonNode> list(JsonNode node) {
