@@ -213,6 +213,8 @@ public final class PodIdentityStack extends Stack {
         if (TablePermissions.ROLE_CHECKS.contains(route.operation())) {
             env.put(Settings.BROKER_ROLE_ARN, broker.getRoleArn());
         }
+        // the agent gives AssumeRoleForPodIdentity 1 s: a hung dependency must become a retryable 503 before that
+        env.put(Settings.SDK_CALL_TIMEOUT_MS, role == broker ? "900" : "10000");
         Function.Builder builder = Function.Builder.create(this, route.operation() + "Function")
                 .functionName("pod-identity-" + route.operation())
                 .description(route.method() + " " + route.pathTemplate())

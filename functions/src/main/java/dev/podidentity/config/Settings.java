@@ -2,6 +2,7 @@ package dev.podidentity.config;
 
 import dev.podidentity.domain.ServiceIdentity;
 import java.net.URI;
+import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
@@ -16,12 +17,18 @@ public record Settings(
         byte[] pageTokenKey,
         URI dynamodbEndpoint,
         URI stsEndpoint,
-        URI iamEndpoint) {
+        URI iamEndpoint,
+        Duration callTimeout) {
 
     public static final String TABLE_NAME = "TABLE_NAME";
     public static final String ACCOUNT_ID = "ACCOUNT_ID";
     public static final String BROKER_ROLE_ARN = "BROKER_ROLE_ARN";
     public static final String PAGE_TOKEN_KEY = "PAGE_TOKEN_KEY";
+    /**
+     * Upper bound of one AWS call including retries (each attempt gets half). The credential broker uses less than
+     * the agent's 1 s budget, so a hung dependency becomes a retryable 503 before the agent gives up.
+     */
+    public static final String SDK_CALL_TIMEOUT_MS = "SDK_CALL_TIMEOUT_MS";
 
     public static Settings from(Map<String, String> env) {
         String region = first(env, "AWS_REGION", "AWS_DEFAULT_REGION");
@@ -35,7 +42,8 @@ public record Settings(
         return new Settings(table, new ServiceIdentity(partition, region, account), env.get(BROKER_ROLE_ARN),
                 tokenKey.getBytes(StandardCharsets.UTF_8),
                 endpoint(env, "AWS_ENDPOINT_URL_DYNAMODB"), endpoint(env, "AWS_ENDPOINT_URL_STS"),
-                endpoint(env, "AWS_ENDPOINT_URL_IAM"));
+                endpoint(env, "AWS_ENDPOINT_URL_IAM"),
+                Duration.ofMillis(Long.parseLong(env.getOrDefault(SDK_CALL_TIMEOUT_MS, "10000"))));
     }
 
     private static URI endpoint(Map<String, String> env, String name) {

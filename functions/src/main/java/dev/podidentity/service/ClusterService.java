@@ -101,7 +101,7 @@ public final class ClusterService {
         JWKSet set;
         try {
             set = JWKSet.parse(jwksJson);
-        } catch (ParseException e) {
+        } catch (ParseException | RuntimeException e) {
             throw ServiceException.invalidParameter("jwks is not a valid JSON Web Key Set: " + Text.printable(e.getMessage()));
         }
         if (set.getKeys().isEmpty() || set.getKeys().size() > MAX_KEYS) {

@@ -89,6 +89,7 @@ public final class LocalStack implements AutoCloseable {
         this.aws = new AwsStandIn(iam, credentials, clock).start(options.port() == 0 ? 0 : options.port() + 1);
         this.adminEnv = functionEnv(executionCredentials(adminRole));
         this.brokerEnv = functionEnv(executionCredentials(broker));
+        this.brokerEnv.put(Settings.SDK_CALL_TIMEOUT_MS, "900");
         try (DynamoDbClient client = DynamoDbClient.builder()
                 .endpointOverride(URI.create(dynamo.endpoint()))
                 .region(Region.of(options.region()))
@@ -142,6 +143,11 @@ public final class LocalStack implements AutoCloseable {
     /** The environment a route's function gets (what the stack sets in Lambda, with local endpoints). */
     public Map<String, String> functionEnvironment(Route route) {
         return Map.copyOf(route.authorization() == Authorization.NONE ? brokerEnv : adminEnv);
+    }
+
+    /** How many requests reached a handler through the local API Gateway. */
+    public long handlerInvocations() {
+        return gateway.invocations();
     }
 
     public String apiUrl() {

@@ -38,7 +38,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * Faults (throttling, 5xx, hangs) can be injected for failure tests.
  */
 public final class TransactionalDynamo implements AutoCloseable {
-    public enum Fault { NONE, THROTTLE, FAIL, HANG }
+    /**
+     * Injected failures: throttling (400 ThrottlingException), a 500, a hang, or a failure in the middle of a
+     * transaction after its first action was applied (which must be rolled back).
+     */
+    public enum Fault { NONE, THROTTLE, FAIL, HANG, FAIL_MID_TRANSACTION }
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PREFIX = "DynamoDB_20120810.";
@@ -52,6 +56,7 @@ public final class TransactionalDynamo implements AutoCloseable {
     private final Path ttlFile;
     private volatile Fault fault = Fault.NONE;
     private volatile Set<String> faultOperations = Set.of();
+    private final java.util.concurrent.atomic.AtomicInteger faultsLeft = new java.util.concurrent.atomic.AtomicInteger();
     private volatile Duration hang = Duration.ofSeconds(10);
     private HttpServer server;
 
@@ -77,7 +82,13 @@ public final class TransactionalDynamo implements AutoCloseable {
 
     /** Makes the named operations (all when empty) fail as {@code fault} until reset with {@link Fault#NONE}. */
     public void setFault(Fault fault, Set<String> operations) {
+        setFault(fault, operations, Integer.MAX_VALUE);
+    }
+
+    /** The same, for the next {@code times} matching requests only. */
+    public void setFault(Fault fault, Set<String> operations, int times) {
         this.faultOperations = Set.copyOf(operations);
+        this.faultsLeft.set(times);
         this.fault = fault;
     }
 
@@ -98,7 +109,14 @@ public final class TransactionalDynamo implements AutoCloseable {
         String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
         String operation = target != null && target.startsWith(PREFIX) ? target.substring(PREFIX.length()) : "";
         Fault f = fault;
-        if (f != Fault.NONE && (faultOperations.isEmpty() || faultOperations.contains(operation))) {
+        boolean inject = f != Fault.NONE && (faultOperations.isEmpty() || faultOperations.contains(operation))
+                && faultsLeft.getAndDecrement() > 0;
+        if (inject && f == Fault.FAIL_MID_TRANSACTION && operation.equals("TransactWriteItems")) {
+            Answer answer = exclusively(() -> transactWriteFailingMidway(parse(body)));
+            send(exchange, answer.status, answer.body);
+            return;
+        }
+        if (inject) {
             switch (f) {
                 case THROTTLE -> {
                     send(exchange, 400, error("ThrottlingException", "Rate of requests exceeds the allowed throughput."));
@@ -229,6 +247,24 @@ public final class TransactionalDynamo implements AutoCloseable {
             return new Answer(400, JSON.writeValueAsBytes(error));
         }
         return new Answer(200, "{}".getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Applies the first action of a transaction, then fails like a crashed coordinator: rolls back, answers 500. */
+    private Answer transactWriteFailingMidway(JsonNode request) throws IOException {
+        List<Action> actions = new ArrayList<>();
+        for (JsonNode item : request.path("TransactItems")) {
+            Action action = Action.of(item);
+            action.key = action.kind.equals("Put") ? keyOf(action.table, action.spec.path("Item")) : action.spec.path("Key");
+            Answer got = call("GetItem", JSON.createObjectNode().put("TableName", action.table).put("ConsistentRead", true)
+                    .set("Key", action.key));
+            JsonNode before = got.json().get("Item");
+            action.before = before == null || before.isEmpty() ? null : before;
+            actions.add(action);
+        }
+        if (!actions.isEmpty() && apply(actions.get(0)).ok()) {
+            rollback(List.of(actions.get(0)));
+        }
+        return new Answer(500, JSON.writeValueAsBytes(error("InternalServerError", "Internal server error")));
     }
 
     private Answer apply(Action a) throws IOException {

@@ -43,6 +43,7 @@ public final class LocalApiGateway implements AutoCloseable {
     private final Map<Route, ApiHandler> handlers = new LinkedHashMap<>();
     private final SigV4Verifier verifier;
     private final String accountId;
+    private final java.util.concurrent.atomic.AtomicLong invocations = new java.util.concurrent.atomic.AtomicLong();
     private HttpServer server;
 
     public LocalApiGateway(List<Route> routes, Function<Route, ApiHandler> handlerFactory, SigV4Verifier verifier,
@@ -60,6 +61,11 @@ public final class LocalApiGateway implements AutoCloseable {
 
     public String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** How many times a handler ran (tests prove refused requests never reach one). */
+    public long invocations() {
+        return invocations.get();
     }
 
     @Override
@@ -99,6 +105,7 @@ public final class LocalApiGateway implements AutoCloseable {
         }
         String event = event(exchange, match, rawPath, rawQuery, body, caller, requestId);
         String responseJson;
+        invocations.incrementAndGet();
         try {
             responseJson = LambdaInvoker.invoke(handlers.get(match.route()), event,
                     LocalContext.of(requestId, match.route().operation()));

@@ -1,0 +1,75 @@
+package dev.podidentity.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.podidentity.local.aws.AwsStandIn;
+import java.io.StringWriter;
+import java.net.URI;
+import java.time.Duration;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.WriterAppender;
+import org.apache.logging.log4j.core.config.Configuration;
+import org.apache.logging.log4j.core.config.LoggerConfig;
+import org.apache.logging.log4j.core.layout.PatternLayout;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.eksauth.EksAuthClient;
+
+/** Tokens and credentials never reach the logs, on success, on refusal or on failure. */
+class NoSecretsInLogsTest {
+
+    @Test
+    void logs_holdNoTokensAndNoCredentials() {
+        LocalStack stack = TestStack.get();
+        String ns = "logs" + ProcessHandle.current().pid();
+        String role = TestStack.brokerTrustedRole(TestStack.unique("log-role"));
+        try (var eks = TestStack.eks()) {
+            eks.createPodIdentityAssociation(r -> r.clusterName(stack.localCluster().name()).namespace(ns)
+                    .serviceAccount("sa").roleArn(role));
+        }
+        String token = stack.localCluster().mint(ns, "sa", "pod", "uid", Duration.ofHours(1));
+        String expired = stack.localCluster().mint(ns, "sa", "pod", "uid", java.time.Instant.now().minusSeconds(7200),
+                Duration.ofHours(1));
+        StringWriter logs = new StringWriter();
+        LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        Configuration config = context.getConfiguration();
+        WriterAppender appender = WriterAppender.newBuilder().setName("capture").setTarget(logs)
+                .setLayout(PatternLayout.newBuilder().withPattern("%p %m %ex%n").build()).build();
+        appender.start();
+        LoggerConfig logger = config.getLoggerConfig("dev.podidentity");
+        Level before = logger.getLevel();
+        logger.addAppender(appender, Level.ALL, null);
+        logger.setLevel(Level.ALL);
+        context.updateLoggers();
+        String issuedSecret;
+        try (EksAuthClient auth = EksAuthClient.builder().endpointOverride(URI.create(stack.apiUrl()))
+                .region(Region.US_EAST_1).httpClient(UrlConnectionHttpClient.create())
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIANODE", "node")))
+                .overrideConfiguration(o -> o.retryStrategy(b -> b.maxAttempts(1))).build()) {
+            var ok = auth.assumeRoleForPodIdentity(r -> r.clusterName(stack.localCluster().name()).token(token));
+            issuedSecret = ok.credentials().secretAccessKey();
+            assertThatThrownBy(() -> auth.assumeRoleForPodIdentity(r -> r.clusterName(stack.localCluster().name()).token(expired)));
+            assertThatThrownBy(() -> auth.assumeRoleForPodIdentity(r -> r.clusterName(stack.localCluster().name())
+                    .token(token.substring(0, token.length() - 4) + "AAAA")));
+            stack.aws().setFault("sts", AwsStandIn.Fault.FAIL);
+            assertThatThrownBy(() -> auth.assumeRoleForPodIdentity(r -> r.clusterName(stack.localCluster().name()).token(token)));
+        } finally {
+            stack.aws().setFault("sts", AwsStandIn.Fault.NONE);
+            logger.removeAppender("capture");
+            logger.setLevel(before);
+            context.updateLoggers();
+        }
+        String text = logs.toString();
+        assertThat(text).as("the refusals and the failure were logged").contains("ExpiredTokenException")
+                .contains("InvalidTokenException").contains("ServiceUnavailableException");
+        String[] parts = token.split("\\.");
+        assertThat(text).doesNotContain(parts[1]).doesNotContain(parts[2]).doesNotContain(issuedSecret)
+                .doesNotContain(expired.split("\\.")[1]);
+    }
+}
