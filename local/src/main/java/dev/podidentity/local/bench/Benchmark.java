@@ -318,8 +318,9 @@ public final class Benchmark {
         int n = config.selfIterations();
         say("## Handler self-time (in process, no DynamoDB or STS round trips; " + n + " requests after warm-up)");
         say("");
-        say("The real handler, service, validation, JWT verification and JSON, over an in-memory store and a fixed"
-                + " STS answer: what the function itself costs per request.");
+        say("The real handler entry point (event bytes in, response bytes out, Powertools logging context),"
+                + " service, validation, JWT verification and JSON, over an in-memory store and a fixed STS answer:"
+                + " what the function itself costs per request.");
         say("");
         LocalCluster cluster = LocalCluster.load("self", null);
         InMemoryStore store = new InMemoryStore();
@@ -339,19 +340,11 @@ public final class Benchmark {
         Map<String, Object> self = new LinkedHashMap<>();
         say("| Handler | p50 ms | p99 ms |");
         say("|---|---|---|");
-        self.put("AssumeRoleForPodIdentity", selfRow("AssumeRoleForPodIdentity", n, i -> {
-            var r = assume.respond(event("self", "{\"token\":\"" + token + "\"}"));
-            if (r.statusCode() != 200) {
-                throw new IllegalStateException(r.body());
-            }
-        }));
-        self.put("CreatePodIdentityAssociation", selfRow("CreatePodIdentityAssociation", n, i -> {
-            var r = create.respond(event("self", "{\"namespace\":\"bench\",\"serviceAccount\":\"sa-" + i
-                    + "\",\"roleArn\":\"arn:aws:iam::000000000000:role/app\",\"tags\":{\"team\":\"a\"}}"));
-            if (r.statusCode() != 200) {
-                throw new IllegalStateException(r.body());
-            }
-        }));
+        byte[] assumeEvent = JSON.writeValueAsBytes(event("self", "{\"token\":\"" + token + "\"}"));
+        self.put("AssumeRoleForPodIdentity", selfRow("AssumeRoleForPodIdentity", n, i -> invoke(assume, assumeEvent)));
+        self.put("CreatePodIdentityAssociation", selfRow("CreatePodIdentityAssociation", n, i -> invoke(create,
+                bytes(event("self", "{\"namespace\":\"bench\",\"serviceAccount\":\"sa-" + i
+                        + "\",\"roleArn\":\"arn:aws:iam::000000000000:role/app\",\"tags\":{\"team\":\"a\"}}")))));
         results.put("selfTimeMs", self);
         say("");
         say("Target: AssumeRoleForPodIdentity self-time p99 ≤ 1 ms.");
@@ -370,6 +363,31 @@ public final class Benchmark {
         Stats s = Stats.of(samples, n);
         say(String.format(Locale.ROOT, "| %s | %.3f | %.3f |", name, s.percentileMs(50), s.percentileMs(99)));
         return Map.of("p50", round(s.percentileMs(50)), "p99", round(s.percentileMs(99)));
+    }
+
+    /** One invocation as the Lambda runtime makes it: event bytes in, response bytes out, with a context. */
+    private static void invoke(com.amazonaws.services.lambda.runtime.RequestStreamHandler handler, byte[] event) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(1024);
+        try {
+            handler.handleRequest(new java.io.ByteArrayInputStream(event), out, CONTEXT);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        String response = out.toString(StandardCharsets.UTF_8);
+        if (!response.startsWith("{\"statusCode\":200")) {
+            throw new IllegalStateException(response);
+        }
+    }
+
+    private static final dev.podidentity.local.gateway.LocalContext CONTEXT =
+            dev.podidentity.local.gateway.LocalContext.of("bench", "bench");
+
+    private static byte[] bytes(JsonNode node) {
+        try {
+            return JSON.writeValueAsBytes(node);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static JsonNode event(String cluster, String body) {
