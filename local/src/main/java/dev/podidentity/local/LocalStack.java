@@ -38,6 +38,14 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * STS/IAM stand-in, all on 127.0.0.1 with no AWS account. Functions see only endpoints and credentials.
  */
 public final class LocalStack implements AutoCloseable {
+    static {
+        // every local component talks HTTP/1.1 through HttpURLConnection (the SDK's URLConnection client too):
+        // keep enough connections alive for concurrent requests instead of the JDK's default of 5 per host
+        if (System.getProperty("http.maxConnections") == null) {
+            System.setProperty("http.maxConnections", "128");
+        }
+    }
+
     public static final String TABLE = "pod-identity";
     public static final String DEFAULT_ADMIN_KEY = "AKIAPODIDENTITYLOCAL";
     public static final String DEFAULT_ADMIN_SECRET = "local-admin-secret-for-the-local-stack-only";

@@ -41,10 +41,13 @@ public final class CredentialStore {
         byAccessKey.values().removeIf(c -> c.principal().arn().equals(entityArn));
     }
 
+    /** Random characters of {@code alphabet} (a power-of-two size: 32 or 64), from one call to the CSPRNG. */
     public static String random(char[] alphabet, int length) {
+        byte[] bytes = new byte[length];
+        RANDOM.nextBytes(bytes);
         char[] out = new char[length];
         for (int i = 0; i < length; i++) {
-            out[i] = alphabet[RANDOM.nextInt(alphabet.length)];
+            out[i] = alphabet[(bytes[i] & 0xff) % alphabet.length];
         }
         return new String(out);
     }

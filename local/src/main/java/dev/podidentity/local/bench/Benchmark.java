@@ -53,13 +53,21 @@ public final class Benchmark {
 
     /** How much to measure. */
     public record Config(int coldRuns, int warmRequests, Duration throughputTime, int threads, int selfIterations,
-                         Path out) {
+                         Path out, java.util.Set<String> only) {
         public static Config full() {
-            return new Config(5, 2000, Duration.ofSeconds(10), 16, 50_000, Path.of("bench-results"));
+            return new Config(5, 2000, Duration.ofSeconds(10), 16, 50_000, Path.of("bench-results"), java.util.Set.of());
         }
 
         public static Config quick(Path out) {
-            return new Config(1, 30, Duration.ofSeconds(1), 4, 500, out);
+            return new Config(1, 30, Duration.ofSeconds(1), 4, 500, out, java.util.Set.of());
+        }
+
+        Config only(java.util.Set<String> sections) {
+            return new Config(coldRuns, warmRequests, throughputTime, threads, selfIterations, out, sections);
+        }
+
+        boolean runs(String section) {
+            return only.isEmpty() || only.contains(section);
         }
     }
 
@@ -73,11 +81,18 @@ public final class Benchmark {
 
     public static void main(String[] args) throws Exception {
         Config config = Config.full();
-        for (String a : args) {
-            if (a.equals("--quick")) {
+        java.util.Set<String> only = new java.util.HashSet<>();
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--quick")) {
                 config = Config.quick(Path.of("bench-results"));
+            } else if (args[i].equals("--only") && i + 1 < args.length) {
+                only.addAll(List.of(args[++i].split(",")));
+            } else {
+                System.err.println("usage: bench [--quick] [--only package,cold,warm,throughput,self]");
+                System.exit(2);
             }
         }
+        config = config.only(only);
         Path report = run(config);
         System.out.println("\nwritten to " + report.toAbsolutePath());
         System.exit(0);
@@ -94,14 +109,26 @@ public final class Benchmark {
         say("Machine: " + Runtime.getRuntime().availableProcessors() + " cores, Java " + System.getProperty("java.version")
                 + " (" + System.getProperty("java.vm.name") + "), " + System.getProperty("os.arch"));
         say("");
-        packageSize();
-        try (LocalStack stack = LocalStack.start(LocalStack.Options.defaults())) {
-            Fixture fixture = new Fixture(stack);
-            coldStarts(stack, fixture);
-            warmLatency(stack, fixture);
-            throughput(stack, fixture);
+        if (config.runs("package")) {
+            packageSize();
         }
-        selfTime();
+        if (config.runs("cold") || config.runs("warm") || config.runs("throughput")) {
+            try (LocalStack stack = LocalStack.start(LocalStack.Options.defaults())) {
+                Fixture fixture = new Fixture(stack);
+                if (config.runs("cold")) {
+                    coldStarts(stack, fixture);
+                }
+                if (config.runs("warm")) {
+                    warmLatency(stack, fixture);
+                }
+                if (config.runs("throughput")) {
+                    throughput(stack, fixture);
+                }
+            }
+        }
+        if (config.runs("self")) {
+            selfTime();
+        }
         Files.createDirectories(config.out());
         Path md = config.out().resolve("results.md");
         Files.writeString(md, String.join("\n", lines) + "\n");
@@ -281,6 +308,11 @@ public final class Benchmark {
     private void throughput(LocalStack stack, Fixture f) throws Exception {
         say("## AssumeRoleForPodIdentity throughput (local stack, stand-ins included)");
         say("");
+        HttpClient warm = null;
+        long warmUntil = System.nanoTime() + Math.min(config.throughputTime().toNanos(), Duration.ofSeconds(3).toNanos());
+        while (System.nanoTime() < warmUntil) {
+            f.assume(warm);
+        }
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         AtomicLong ok = new AtomicLong();
         AtomicLong failed = new AtomicLong();
@@ -444,21 +476,28 @@ public final class Benchmark {
             coldEvents.put("AssumeRoleForPodIdentity", assumeEvent);
         }
 
-        void assume(HttpClient http) {
-            HttpRequest request = HttpRequest.newBuilder(URI.create(apiUrl + "/clusters/" + cluster
-                            + "/assume-role-for-pod-identity"))
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"token\":\"" + token + "\"}"))
-                    .build();
+        /** One AssumeRoleForPodIdentity call over a kept-alive blocking connection (cheap for the client side). */
+        void assume(HttpClient unused) {
             try {
-                HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() != 200) {
-                    throw new IllegalStateException("AssumeRoleForPodIdentity answered " + r.statusCode() + ": " + r.body());
+                java.net.HttpURLConnection c = (java.net.HttpURLConnection) URI.create(apiUrl + "/clusters/" + cluster
+                        + "/assume-role-for-pod-identity").toURL().openConnection();
+                c.setRequestMethod("POST");
+                c.setDoOutput(true);
+                c.setRequestProperty("Content-Type", "application/json");
+                byte[] body = ("{\"token\":\"" + token + "\"}").getBytes(StandardCharsets.UTF_8);
+                c.setFixedLengthStreamingMode(body.length);
+                try (var out = c.getOutputStream()) {
+                    out.write(body);
+                }
+                int status = c.getResponseCode();
+                try (var in = status >= 400 ? c.getErrorStream() : c.getInputStream()) {
+                    byte[] response = in.readAllBytes();
+                    if (status != 200) {
+                        throw new IllegalStateException("AssumeRoleForPodIdentity answered " + status + ": "
+                                + new String(response, StandardCharsets.UTF_8));
+                    }
                 }
             } catch (IOException e) {
-                throw new IllegalStateException(e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
                 throw new IllegalStateException(e);
             }
         }
