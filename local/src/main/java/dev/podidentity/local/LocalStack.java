@@ -60,6 +60,10 @@ public final class LocalStack implements AutoCloseable {
         public Options withPort(int p) {
             return new Options(p, region, accountId, dataDir, adminAccessKey, adminSecretKey);
         }
+
+        public Options withDataDir(Path dir) {
+            return new Options(port, region, accountId, dir, adminAccessKey, adminSecretKey);
+        }
     }
 
     private final Options options;
@@ -81,20 +85,30 @@ public final class LocalStack implements AutoCloseable {
         this.dynamo = TransactionalDynamo.start(options.dataDir(), options.port() == 0 ? 0 : options.port() + 2);
         this.iam = new IamState(partition, options.accountId());
         this.credentials = new CredentialStore();
-        IamState.User admin = iam.addUser("admin");
+        Path iamFile = options.dataDir() == null ? null : options.dataDir().resolve("iam.json");
+        if (iamFile != null) {
+            iam.load(iamFile, credentials);
+        }
+        IamState.User admin = iam.user("admin").orElseGet(() -> iam.addUser("admin"));
         admin.policies().put("admin", "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}");
         credentials.addLongTerm(options.adminAccessKey(), options.adminSecretKey(),
                 Principal.user(admin.arn(), options.accountId(), admin.userId()));
         String trustAccount = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:"
                 + partition + ":iam::" + options.accountId() + ":root\"},\"Action\":\"sts:AssumeRole\"}]}";
-        IamState.Role adminRole = iam.addRole("pod-identity-admin-function", "/", trustAccount, 3600, "admin functions");
+        IamState.Role adminRole = iam.role("pod-identity-admin-function").orElseGet(() ->
+                iam.addRole("pod-identity-admin-function", "/", trustAccount, 3600, "admin functions"));
         adminRole.policies().put("role-checks", "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
                 + "\"Action\":[\"iam:GetRole\",\"iam:SimulatePrincipalPolicy\"],\"Resource\":\"*\"}]}");
-        IamState.Role broker = iam.addRole("pod-identity-broker", "/", trustAccount, 3600, "credential broker");
+        IamState.Role broker = iam.role("pod-identity-broker").orElseGet(() ->
+                iam.addRole("pod-identity-broker", "/", trustAccount, 3600, "credential broker"));
         broker.policies().put("broker", "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
                 + "\"Action\":[\"sts:AssumeRole\",\"sts:TagSession\"],\"Resource\":\"*\"}]}");
         this.brokerRoleArn = broker.arn();
         this.aws = new AwsStandIn(iam, credentials, clock).start(options.port() == 0 ? 0 : options.port() + 1);
+        if (iamFile != null) {
+            iam.save(iamFile, credentials);
+            aws.onIamChange(() -> iam.save(iamFile, credentials));
+        }
         this.adminEnv = functionEnv(executionCredentials(adminRole));
         this.brokerEnv = functionEnv(executionCredentials(broker));
         this.brokerEnv.put(Settings.SDK_CALL_TIMEOUT_MS, "900");
@@ -282,7 +296,7 @@ public final class LocalStack implements AutoCloseable {
                 case "--port" -> { options = options.withPort(Integer.parseInt(v)); i++; }
                 case "--region" -> { options = new Options(options.port(), v, options.accountId(), options.dataDir(), options.adminAccessKey(), options.adminSecretKey()); i++; }
                 case "--account" -> { options = new Options(options.port(), options.region(), v, options.dataDir(), options.adminAccessKey(), options.adminSecretKey()); i++; }
-                case "--data-dir" -> { options = new Options(options.port(), options.region(), options.accountId(), Path.of(v), options.adminAccessKey(), options.adminSecretKey()); i++; }
+                case "--data-dir" -> { options = options.withDataDir(Path.of(v)); i++; }
                 case "--state-file" -> { state = Path.of(v); i++; }
                 case "--help", "-h" -> {
                     System.out.println("""

@@ -110,6 +110,40 @@ class PodIdentityFlowTest {
     }
 
     @Test
+    void aTokenSignedByAnotherRegisteredCluster_isRefused_evenForTheSameSubject() {
+        String role = TestStack.brokerTrustedRole(TestStack.unique("xcluster-role"));
+        String ns = "xcluster" + ProcessHandle.current().pid();
+        associate(ns, "sa", role);
+        var otherKey = Keys.rsa("other-cluster-key");
+        String other = TestStack.unique("other");
+        ClusterApi.register(other, "https://kubernetes.default.svc.cluster.local",
+                new com.nimbusds.jose.jwk.JWKSet(otherKey.toPublicJWK()).toString());
+        String tokenOfOther = signed(otherKey, ns);
+        assertThatThrownBy(() -> eksAuth.assumeRoleForPodIdentity(x -> x.clusterName(cluster).token(tokenOfOther)))
+                .isInstanceOf(InvalidTokenException.class).hasMessageContaining("no key with kid 'other-cluster-key'");
+        assertThatThrownBy(() -> eksAuth.assumeRoleForPodIdentity(x -> x.clusterName(other).token(tokenOfOther)))
+                .as("the same token verifies at its own cluster, which has no association for it")
+                .isInstanceOf(ResourceNotFoundException.class);
+    }
+
+    static String signed(com.nimbusds.jose.jwk.RSAKey key, String namespace) {
+        try {
+            Instant now = Instant.now();
+            var jwt = new com.nimbusds.jwt.SignedJWT(new com.nimbusds.jose.JWSHeader.Builder(com.nimbusds.jose.JWSAlgorithm.RS256)
+                    .keyID(key.getKeyID()).build(), new com.nimbusds.jwt.JWTClaimsSet.Builder()
+                    .issuer("https://kubernetes.default.svc.cluster.local")
+                    .subject("system:serviceaccount:" + namespace + ":sa").audience("pods.eks.amazonaws.com")
+                    .issueTime(java.util.Date.from(now)).expirationTime(java.util.Date.from(now.plusSeconds(3600)))
+                    .claim("kubernetes.io", Map.of("namespace", namespace, "pod", Map.of("name", "p", "uid", "u"),
+                            "serviceaccount", Map.of("name", "sa"))).build());
+            jwt.sign(new com.nimbusds.jose.crypto.RSASSASigner(key));
+            return jwt.serialize();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     void podPath_containerCredentialsProvider_throughTheAgent_givesCredentialsThatWork() throws Exception {
         String roleName = TestStack.unique("pod-role");
         String role = TestStack.brokerTrustedRole(roleName);

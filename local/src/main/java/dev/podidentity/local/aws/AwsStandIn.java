@@ -55,6 +55,7 @@ public final class AwsStandIn implements AutoCloseable {
     private final Map<String, Fault> faults = new ConcurrentHashMap<>();
     private final List<AssumeRoleCall> assumeRoleCalls = new CopyOnWriteArrayList<>();
     private volatile Duration hang = Duration.ofSeconds(10);
+    private volatile Runnable onIamChange = () -> { };
     private HttpServer server;
 
     public AwsStandIn(IamState iam, CredentialStore credentials, Clock clock) {
@@ -71,6 +72,11 @@ public final class AwsStandIn implements AutoCloseable {
 
     public String endpoint() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** Called after every IAM change (the local stack saves IAM to its data directory). */
+    public void onIamChange(Runnable listener) {
+        this.onIamChange = listener;
     }
 
     public void setFault(String service, Fault fault) {
@@ -127,6 +133,9 @@ public final class AwsStandIn implements AutoCloseable {
             Principal caller = verified.credentials().principal();
             String result = "sts".equals(service) ? sts(action, params, caller, verified.credentials())
                     : iam(action, params, caller);
+            if ("iam".equals(service) && !action.startsWith("Get") && !action.startsWith("Simulate")) {
+                onIamChange.run();
+            }
             String ns = "sts".equals(service) ? STS_NS : IAM_NS;
             String xml = "<" + action + "Response xmlns=\"" + ns + "\"><" + action + "Result>" + result + "</" + action
                     + "Result><ResponseMetadata><RequestId>" + requestId + "</RequestId></ResponseMetadata></" + action

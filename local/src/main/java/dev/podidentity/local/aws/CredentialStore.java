@@ -37,6 +37,12 @@ public final class CredentialStore {
         return c;
     }
 
+    /** The long-term (user) keys of an IAM user. */
+    public java.util.List<Principal.Credentials> longTermKeysOf(String userArn) {
+        return byAccessKey.values().stream()
+                .filter(c -> c.sessionToken() == null && c.principal().arn().equals(userArn)).toList();
+    }
+
     public void removeFor(String entityArn) {
         byAccessKey.values().removeIf(c -> c.principal().arn().equals(entityArn));
     }

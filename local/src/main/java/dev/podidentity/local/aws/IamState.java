@@ -66,6 +66,66 @@ public final class IamState {
         return users.values().stream().filter(u -> u.arn().equals(arn)).findFirst();
     }
 
+    /** Writes users, roles, policies and users' access keys to {@code file} (the data directory's IAM). */
+    public synchronized void save(java.nio.file.Path file, CredentialStore credentials) {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var root = json.createObjectNode();
+        var u = root.putArray("users");
+        users.values().forEach(user -> {
+            var n = u.addObject().put("name", user.name()).put("arn", user.arn()).put("userId", user.userId())
+                    .put("createdAt", user.createdAt().toString());
+            n.set("policies", json.valueToTree(user.policies()));
+            var keys = n.putArray("accessKeys");
+            credentials.longTermKeysOf(user.arn()).forEach(c -> keys.addObject().put("id", c.accessKeyId())
+                    .put("secret", c.secretAccessKey()));
+        });
+        var r = root.putArray("roles");
+        roles.values().forEach(role -> {
+            var n = r.addObject().put("name", role.name()).put("path", role.path()).put("arn", role.arn())
+                    .put("roleId", role.roleId()).put("trustPolicy", role.trustPolicy())
+                    .put("maxSessionDuration", role.maxSessionDuration()).put("createdAt", role.createdAt().toString())
+                    .put("description", role.description());
+            n.set("policies", json.valueToTree(role.policies()));
+        });
+        try {
+            java.nio.file.Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
+            java.nio.file.Files.writeString(tmp, json.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+            java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot save the local IAM state", e);
+        }
+    }
+
+    /** Reads what {@link #save} wrote; answers false when there is nothing to read. */
+    public synchronized boolean load(java.nio.file.Path file, CredentialStore credentials) throws java.io.IOException {
+        if (!java.nio.file.Files.exists(file)) {
+            return false;
+        }
+        var root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile());
+        for (var n : root.path("users")) {
+            Map<String, String> policies = new ConcurrentHashMap<>();
+            n.path("policies").fields().forEachRemaining(e -> policies.put(e.getKey(), e.getValue().asText()));
+            User user = new User(n.path("name").asText(), n.path("arn").asText(), n.path("userId").asText(), policies,
+                    Instant.parse(n.path("createdAt").asText()));
+            users.put(user.name(), user);
+            for (var k : n.path("accessKeys")) {
+                credentials.addLongTerm(k.path("id").asText(), k.path("secret").asText(),
+                        Principal.user(user.arn(), accountId, user.userId()));
+            }
+        }
+        for (var n : root.path("roles")) {
+            Map<String, String> policies = new ConcurrentHashMap<>();
+            n.path("policies").fields().forEachRemaining(e -> policies.put(e.getKey(), e.getValue().asText()));
+            roles.put(n.path("name").asText(), new Role(n.path("name").asText(), n.path("path").asText(),
+                    n.path("arn").asText(), n.path("roleId").asText(), n.path("trustPolicy").asText(),
+                    n.path("maxSessionDuration").asInt(3600), policies, Instant.parse(n.path("createdAt").asText()),
+                    n.path("description").isNull() ? null : n.path("description").asText(null)));
+        }
+        return true;
+    }
+
     void replaceRole(Role role) {
         roles.put(role.name(), role);
     }

@@ -308,12 +308,11 @@ public final class Benchmark {
     private void throughput(LocalStack stack, Fixture f) throws Exception {
         say("## AssumeRoleForPodIdentity throughput (local stack, stand-ins included)");
         say("");
-        HttpClient warm = null;
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         long warmUntil = System.nanoTime() + Math.min(config.throughputTime().toNanos(), Duration.ofSeconds(3).toNanos());
         while (System.nanoTime() < warmUntil) {
-            f.assume(warm);
+            f.assume(http);
         }
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         AtomicLong ok = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         long deadline = System.nanoTime() + config.throughputTime().toNanos();
@@ -476,28 +475,21 @@ public final class Benchmark {
             coldEvents.put("AssumeRoleForPodIdentity", assumeEvent);
         }
 
-        /** One AssumeRoleForPodIdentity call over a kept-alive blocking connection (cheap for the client side). */
-        void assume(HttpClient unused) {
+        void assume(HttpClient http) {
+            HttpRequest request = HttpRequest.newBuilder(URI.create(apiUrl + "/clusters/" + cluster
+                            + "/assume-role-for-pod-identity"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"token\":\"" + token + "\"}"))
+                    .build();
             try {
-                java.net.HttpURLConnection c = (java.net.HttpURLConnection) URI.create(apiUrl + "/clusters/" + cluster
-                        + "/assume-role-for-pod-identity").toURL().openConnection();
-                c.setRequestMethod("POST");
-                c.setDoOutput(true);
-                c.setRequestProperty("Content-Type", "application/json");
-                byte[] body = ("{\"token\":\"" + token + "\"}").getBytes(StandardCharsets.UTF_8);
-                c.setFixedLengthStreamingMode(body.length);
-                try (var out = c.getOutputStream()) {
-                    out.write(body);
-                }
-                int status = c.getResponseCode();
-                try (var in = status >= 400 ? c.getErrorStream() : c.getInputStream()) {
-                    byte[] response = in.readAllBytes();
-                    if (status != 200) {
-                        throw new IllegalStateException("AssumeRoleForPodIdentity answered " + status + ": "
-                                + new String(response, StandardCharsets.UTF_8));
-                    }
+                HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() != 200) {
+                    throw new IllegalStateException("AssumeRoleForPodIdentity answered " + r.statusCode() + ": " + r.body());
                 }
             } catch (IOException e) {
+                throw new IllegalStateException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
                 throw new IllegalStateException(e);
             }
         }
