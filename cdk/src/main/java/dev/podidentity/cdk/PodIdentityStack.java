@@ -282,52 +282,40 @@ public final class PodIdentityStack extends Stack {
     }
 
     private void alarms(PodIdentityStackProps props) {
-        Alarm.Builder.create(this, "Api5xxRate")
-                .alarmDescription("More than 1% of API requests fail with 5xx")
-                .metric(MathExpression.Builder.create()
-                        .expression("100 * errors / MAX([requests, 1])")
-                        .usingMetrics(Map.of(
-                                "errors", api.metricServerError(software.amazon.awscdk.services.cloudwatch.MetricOptions
-                                        .builder().statistic("Sum").period(Duration.minutes(5)).build()),
-                                "requests", api.metricCount(software.amazon.awscdk.services.cloudwatch.MetricOptions
-                                        .builder().statistic("Sum").period(Duration.minutes(5)).build())))
-                        .period(Duration.minutes(5))
-                        .build())
-                .threshold(1)
-                .evaluationPeriods(2)
-                .comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD)
-                .treatMissingData(TreatMissingData.NOT_BREACHING)
-                .build();
+        alarm("Api5xxRate", "More than 1% of API requests fail with 5xx", MathExpression.Builder.create()
+                .expression("100 * errors / MAX([requests, 1])")
+                .usingMetrics(Map.of(
+                        "errors", api.metricServerError(sum(Duration.minutes(5))),
+                        "requests", api.metricCount(sum(Duration.minutes(5)))))
+                .period(Duration.minutes(5))
+                .build(), 1, 2);
         Function assume = functions.get("AssumeRoleForPodIdentity");
-        Alarm.Builder.create(this, "AssumeRoleThrottles")
-                .alarmDescription("AssumeRoleForPodIdentity invocations are throttled: raise concurrency")
-                .metric(assume.metricThrottles(software.amazon.awscdk.services.cloudwatch.MetricOptions.builder()
-                        .statistic("Sum").period(Duration.minutes(1)).build()))
-                .threshold(0)
-                .evaluationPeriods(3)
-                .comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD)
-                .treatMissingData(TreatMissingData.NOT_BREACHING)
-                .build();
-        Alarm.Builder.create(this, "AssumeRoleP99Latency")
-                .alarmDescription("AssumeRoleForPodIdentity p99 duration is above budget (the agent gives it 1 s)")
-                .metric(assume.metricDuration(software.amazon.awscdk.services.cloudwatch.MetricOptions.builder()
-                        .statistic("p99").period(Duration.minutes(5)).build()))
-                .threshold(props.assumeRoleP99AlarmMs())
-                .evaluationPeriods(3)
-                .comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD)
-                .treatMissingData(TreatMissingData.NOT_BREACHING)
-                .build();
-        Alarm.Builder.create(this, "StsRefusals")
-                .alarmDescription("STS refused to assume associated roles (trust policies do not allow the broker)")
-                .metric(Metric.Builder.create()
+        alarm("AssumeRoleThrottles", "AssumeRoleForPodIdentity invocations are throttled: raise concurrency",
+                assume.metricThrottles(sum(Duration.minutes(1))), 0, 3);
+        alarm("AssumeRoleP99Latency", "AssumeRoleForPodIdentity p99 duration is above budget (the agent gives it 1 s)",
+                assume.metricDuration(software.amazon.awscdk.services.cloudwatch.MetricOptions.builder()
+                        .statistic("p99").period(Duration.minutes(5)).build()), props.assumeRoleP99AlarmMs(), 3);
+        alarm("StsRefusals", "STS refused to assume associated roles (trust policies do not allow the broker)",
+                Metric.Builder.create()
                         .namespace(METRICS_NAMESPACE)
                         .metricName("StsRefusals")
                         .dimensionsMap(Map.of("Service", SERVICE_NAME))
                         .statistic("Sum")
                         .period(Duration.minutes(5))
-                        .build())
-                .threshold(0)
-                .evaluationPeriods(1)
+                        .build(), 0, 1);
+    }
+
+    private static software.amazon.awscdk.services.cloudwatch.MetricOptions sum(Duration period) {
+        return software.amazon.awscdk.services.cloudwatch.MetricOptions.builder().statistic("Sum").period(period).build();
+    }
+
+    private void alarm(String id, String description, software.amazon.awscdk.services.cloudwatch.IMetric metric,
+                       double threshold, int evaluationPeriods) {
+        Alarm.Builder.create(this, id)
+                .alarmDescription(description)
+                .metric(metric)
+                .threshold(threshold)
+                .evaluationPeriods(evaluationPeriods)
                 .comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD)
                 .treatMissingData(TreatMissingData.NOT_BREACHING)
                 .build();

@@ -3,15 +3,14 @@ package dev.podidentity.config;
 import dev.podidentity.adapter.dynamodb.DynamoStore;
 import dev.podidentity.adapter.iam.IamRoleValidator;
 import dev.podidentity.domain.PodIdentityStore;
+import dev.podidentity.domain.RoleValidator;
 import dev.podidentity.service.AssociationService;
 import dev.podidentity.service.ClusterService;
 import dev.podidentity.service.CredentialService;
 import dev.podidentity.adapter.sts.StsCredentialIssuer;
 import dev.podidentity.service.PageTokens;
 import dev.podidentity.service.TagService;
-import java.net.URI;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Map;
 import java.util.function.Supplier;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -19,16 +18,8 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
-import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
-import software.amazon.awssdk.retries.api.BackoffStrategy;
-import software.amazon.awssdk.http.SdkHttpClient;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.sts.StsClient;
 
 /**
@@ -39,12 +30,12 @@ public final class Composition {
     private static volatile Composition environment;
 
     private final Settings settings;
-    private final AwsCredentialsProvider credentials;
     private final Clock clock = Clock.systemUTC();
-    private final SdkHttpClient http;
+    private final SdkClients clients;
     private final Supplier<DynamoDbClient> dynamo;
-    private final Supplier<IamClient> iam;
     private final Supplier<StsClient> sts;
+    /** Built through the adapter so that no IAM type appears here: the broker's package has no IAM client. */
+    private final Supplier<RoleValidator> roleValidator;
     private final Supplier<PodIdentityStore> store;
     private final Supplier<AssociationService> associations;
     private final Supplier<ClusterService> clusters;
@@ -53,20 +44,16 @@ public final class Composition {
 
     private Composition(Settings settings, AwsCredentialsProvider credentials) {
         this.settings = settings;
-        this.credentials = credentials;
-        this.http = UrlConnectionHttpClient.builder()
-                .connectionTimeout(Duration.ofSeconds(2))
-                .socketTimeout(Duration.ofSeconds(5))
-                .build();
+        this.clients = new SdkClients(credentials, settings.callTimeout());
         Region region = Region.of(settings.identity().region());
-        this.dynamo = memoize(() -> configure(DynamoDbClient.builder(), region, settings.dynamodbEndpoint()).build());
-        this.sts = memoize(() -> configure(StsClient.builder(), region, settings.stsEndpoint()).build());
-        this.iam = memoize(() -> configure(IamClient.builder(), globalRegion(settings.identity().partition()),
-                settings.iamEndpoint()).build());
+        this.dynamo = memoize(() -> clients.configure(DynamoDbClient.builder(), region, settings.dynamodbEndpoint()).build());
+        this.sts = memoize(() -> clients.configure(StsClient.builder(), region, settings.stsEndpoint()).build());
+        this.roleValidator = memoize(() -> IamRoleValidator.create(clients, settings.identity().partition(),
+                settings.iamEndpoint(), settings.brokerRoleArn()));
         PageTokens pageTokens = new PageTokens(settings.pageTokenKey());
         this.store = memoize(() -> new DynamoStore(dynamo.get(), settings.tableName(), clock));
-        this.associations = memoize(() -> new AssociationService(store.get(),
-                new IamRoleValidator(iam.get(), settings.brokerRoleArn()), settings.identity(), pageTokens, clock));
+        this.associations = memoize(() -> new AssociationService(store.get(), roleValidator.get(), settings.identity(),
+                pageTokens, clock));
         this.clusters = memoize(() -> new ClusterService(store.get(), settings.identity(), pageTokens, clock));
         this.tags = memoize(() -> new TagService(store.get(), settings.identity(), clock));
         this.credentialService = memoize(() -> new CredentialService(store.get(), new StsCredentialIssuer(sts.get()), clock));
@@ -121,7 +108,7 @@ public final class Composition {
         store.get().findCluster(dev.podidentity.api.Priming.CLUSTER);
         sts.get();
         if (onClasspath("software.amazon.awssdk.services.iam.IamClient")) {
-            iam.get();
+            roleValidator.get();
         }
     }
 
@@ -143,18 +130,6 @@ public final class Composition {
         return clock;
     }
 
-    public DynamoDbClient dynamo() {
-        return dynamo.get();
-    }
-
-    public StsClient sts() {
-        return sts.get();
-    }
-
-    public IamClient iam() {
-        return iam.get();
-    }
-
     public PodIdentityStore store() {
         return store.get();
     }
@@ -173,37 +148,6 @@ public final class Composition {
 
     public CredentialService credentials() {
         return credentialService.get();
-    }
-
-    private <B extends AwsSyncClientBuilder<B, ?> & AwsClientBuilder<B, ?>> B configure(B builder, Region region, URI endpoint) {
-        builder.httpClient(http)
-                .region(region)
-                .credentialsProvider(credentials)
-                .overrideConfiguration(ClientOverrideConfiguration.builder()
-                        .apiCallTimeout(settings.callTimeout())
-                        .apiCallAttemptTimeout(settings.callTimeout().dividedBy(2))
-                        // three quick attempts: a throttled or failing dependency is reported (429/503) within the
-                        // call budget instead of being hidden behind seconds of backoff
-                        .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
-                                .maxAttempts(3)
-                                .backoffStrategy(BackoffStrategy.exponentialDelay(Duration.ofMillis(20), Duration.ofMillis(200)))
-                                .throttlingBackoffStrategy(BackoffStrategy.exponentialDelay(Duration.ofMillis(50), Duration.ofMillis(250)))
-                                .build())
-                        .build());
-        if (endpoint != null) {
-            builder.endpointOverride(endpoint);
-        }
-        return builder;
-    }
-
-    private static Region globalRegion(String partition) {
-        return switch (partition) {
-            case "aws-cn" -> Region.AWS_CN_GLOBAL;
-            case "aws-us-gov" -> Region.AWS_US_GOV_GLOBAL;
-            case "aws-iso" -> Region.AWS_ISO_GLOBAL;
-            case "aws-iso-b" -> Region.AWS_ISO_B_GLOBAL;
-            default -> Region.AWS_GLOBAL;
-        };
     }
 
     static <T> Supplier<T> memoize(Supplier<T> supplier) {

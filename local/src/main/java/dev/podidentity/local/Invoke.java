@@ -56,11 +56,15 @@ public final class Invoke {
         System.exit(p.waitFor());
     }
 
-    /** Starts the fresh JVM that runs one invocation; its stdout is the response JSON. */
+    /**
+     * Starts the fresh JVM that runs one invocation; its stdout is the response JSON. Its classpath is the function's
+     * deployment package as Lambda lays it out (classes, then {@code lib/*.jar}) when the package is built, plus this
+     * launcher; otherwise this JVM's classpath.
+     */
     public static Process start(Route route, Path event, Map<String, String> env) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder builder = new ProcessBuilder(java, "-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), Invoke.class.getName(), "--child",
+                "-cp", classpath(route), Invoke.class.getName(), "--child",
                 route.handlerClass().getName(), event.toAbsolutePath().toString());
         builder.environment().clear();
         builder.environment().putAll(env);
@@ -76,6 +80,65 @@ public final class Invoke {
         String response = LambdaInvoker.invoke(handler, Files.readString(event, StandardCharsets.UTF_8),
                 LocalContext.of(UUID.randomUUID().toString(), System.getenv("AWS_LAMBDA_FUNCTION_NAME")));
         System.out.println(response);
+    }
+
+    /** The deployment package of a route's function, unpacked once per build. */
+    static String classpath(Route route) throws IOException {
+        String zip = route.operation().equals("AssumeRoleForPodIdentity") ? "pod-identity-broker.zip" : "pod-identity-functions.zip";
+        Path target = null;
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null && target == null; dir = dir.getParent()) {
+            if (Files.isRegularFile(dir.resolve("functions/target").resolve(zip))) {
+                target = dir.resolve("functions/target");
+            }
+        }
+        if (target == null) {
+            return System.getProperty("java.class.path");
+        }
+        Path pkg = target.resolve(zip);
+        Path dir = target.resolve("unpacked").resolve(zip.replace(".zip", ""));
+        Path stamp = dir.resolve(".unpacked");
+        synchronized (Invoke.class) {
+            if (!Files.exists(stamp) || Files.getLastModifiedTime(stamp).compareTo(Files.getLastModifiedTime(pkg)) < 0) {
+                unzip(pkg, dir);
+                Files.writeString(stamp, pkg.toString());
+            }
+        }
+        StringBuilder cp = new StringBuilder(dir.toString());
+        try (var jars = Files.list(dir.resolve("lib"))) {
+            jars.sorted().forEach(j -> cp.append(java.io.File.pathSeparator).append(j));
+        }
+        try {
+            cp.append(java.io.File.pathSeparator)
+                    .append(Path.of(Invoke.class.getProtectionDomain().getCodeSource().getLocation().toURI()));
+        } catch (java.net.URISyntaxException e) {
+            throw new IOException(e);
+        }
+        return cp.toString();
+    }
+
+    private static void unzip(Path zip, Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (var walk = Files.walk(dir)) {
+                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+        Files.createDirectories(dir);
+        try (var in = new java.util.zip.ZipInputStream(Files.newInputStream(zip))) {
+            for (java.util.zip.ZipEntry e; (e = in.getNextEntry()) != null; ) {
+                Path out = dir.resolve(e.getName()).normalize();
+                if (!out.startsWith(dir)) {
+                    throw new IOException("zip entry outside the folder: " + e.getName());
+                }
+                if (e.isDirectory()) {
+                    Files.createDirectories(out);
+                } else {
+                    Files.createDirectories(out.getParent());
+                    Files.copy(in, out);
+                }
+            }
+        }
     }
 
     static Route route(String name) {

@@ -211,18 +211,7 @@ class AssociationApiAcceptanceTest {
 
     @Test
     void races_fiftyConcurrentCreatesForOneSubject_makeExactlyOneAssociation() throws Exception {
-        List<Callable<String>> creates = new ArrayList<>();
-        for (int i = 0; i < 50; i++) {
-            creates.add(() -> {
-                try {
-                    return eks.createPodIdentityAssociation(r -> r.clusterName(cluster).namespace("race")
-                            .serviceAccount("one").roleArn(role)).association().associationId();
-                } catch (ResourceInUseException e) {
-                    return "409";
-                }
-            });
-        }
-        List<String> outcomes = runAll(creates);
+        List<String> outcomes = concurrentCreates(eks, cluster, "race", "one", role, 50);
         assertThat(outcomes.stream().filter("409"::equals).count()).isEqualTo(49);
         assertThat(eks.listPodIdentityAssociations(r -> r.clusterName(cluster).namespace("race")).associations())
                 .singleElement().satisfies(a -> assertThat(outcomes).contains(a.associationId()));
@@ -265,6 +254,23 @@ class AssociationApiAcceptanceTest {
                 .serviceAccount("sa").roleArn(role)))
                 .isInstanceOf(ResourceLimitExceededException.class).hasMessageContaining("5000");
         assertThat(eks.listPodIdentityAssociations(r -> r.clusterName(full)).associations()).isEmpty();
+    }
+
+    /** {@code n} creates for one subject at once: the new association's id, or "409" for each that lost. */
+    static List<String> concurrentCreates(EksClient eks, String cluster, String ns, String sa, String role, int n)
+            throws Exception {
+        List<Callable<String>> creates = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            creates.add(() -> {
+                try {
+                    return eks.createPodIdentityAssociation(r -> r.clusterName(cluster).namespace(ns)
+                            .serviceAccount(sa).roleArn(role)).association().associationId();
+                } catch (ResourceInUseException e) {
+                    return "409";
+                }
+            });
+        }
+        return runAll(creates);
     }
 
     static List<String> runAll(List<Callable<String>> tasks) throws Exception {

@@ -153,6 +153,20 @@ class EventReplayTest {
         assertThat(body(response).path("cluster").path("name").asText()).isEqualTo("demo");
     }
 
+    @Test
+    @Order(4)
+    void theBrokerRunsFromItsOwnLeanerPackage_inAFreshJvm() throws Exception {
+        Route route = Routes.byOperation("AssumeRoleForPodIdentity");
+        assertThat(Invoke.classpath(route)).contains("pod-identity-broker").doesNotContain("iam-2");
+        Process process = Invoke.start(route, EVENTS.resolve("assume-role-for-pod-identity-invalid-token.json"),
+                TestStack.get().functionEnvironment(route));
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor()).as(out).isZero();
+        JsonNode response = JSON.readTree(out.lines().filter(l -> l.startsWith("{\"statusCode\"")).findFirst().orElse(out));
+        assertThat(response.path("statusCode").asInt()).isEqualTo(400);
+        assertThat(response.path("headers").path("X-Amzn-ErrorType").asText()).isEqualTo("InvalidTokenException");
+    }
+
     static void seedAssociation() {
         Composition c = composition(Routes.byOperation("DescribePodIdentityAssociation"));
         Instant now = Instant.now();

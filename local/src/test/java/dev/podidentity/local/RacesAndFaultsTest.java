@@ -56,18 +56,7 @@ class RacesAndFaultsTest {
 
     @Test
     void hundredConcurrentCreates_forOneSubject_makeExactlyOneAssociation() throws Exception {
-        List<Callable<String>> creates = new ArrayList<>();
-        for (int i = 0; i < 100; i++) {
-            creates.add(() -> {
-                try {
-                    return eks.createPodIdentityAssociation(r -> r.clusterName(cluster).namespace("hundred")
-                            .serviceAccount("sa").roleArn(role)).association().associationId();
-                } catch (ResourceInUseException e) {
-                    return "409";
-                }
-            });
-        }
-        List<String> outcomes = AssociationApiAcceptanceTest.runAll(creates);
+        List<String> outcomes = AssociationApiAcceptanceTest.concurrentCreates(eks, cluster, "hundred", "sa", role, 100);
         assertThat(outcomes.stream().filter(o -> !o.equals("409")).toList()).hasSize(1);
         assertConsistent("hundred", "sa");
     }

@@ -39,6 +39,19 @@ public final class IamRoleValidator implements RoleValidator {
         this.brokerRoleArn = brokerRoleArn;
     }
 
+    /** A validator with its own IAM client (IAM is global: the partition's global region). */
+    public static IamRoleValidator create(dev.podidentity.config.SdkClients clients, String partition,
+                                          java.net.URI endpoint, String brokerRoleArn) {
+        software.amazon.awssdk.regions.Region region = switch (partition) {
+            case "aws-cn" -> software.amazon.awssdk.regions.Region.AWS_CN_GLOBAL;
+            case "aws-us-gov" -> software.amazon.awssdk.regions.Region.AWS_US_GOV_GLOBAL;
+            case "aws-iso" -> software.amazon.awssdk.regions.Region.AWS_ISO_GLOBAL;
+            case "aws-iso-b" -> software.amazon.awssdk.regions.Region.AWS_ISO_B_GLOBAL;
+            default -> software.amazon.awssdk.regions.Region.AWS_GLOBAL;
+        };
+        return new IamRoleValidator(clients.configure(IamClient.builder(), region, endpoint).build(), brokerRoleArn);
+    }
+
     @Override
     public void validate(RoleArn role, boolean needsTagSession, String callerArn) {
         Role found = getRole(role.name());

@@ -291,13 +291,7 @@ public final class Benchmark {
         for (int i = 0; i < warmup && !operation.startsWith("Create") && !operation.startsWith("Delete"); i++) {
             call.accept(i);
         }
-        long[] samples = new long[n];
-        for (int i = 0; i < n; i++) {
-            long start = System.nanoTime();
-            call.accept(i);
-            samples[i] = System.nanoTime() - start;
-        }
-        Stats s = Stats.of(samples, n);
+        Stats s = sample(n, call);
         say(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f |", operation, s.percentileMs(50), s.percentileMs(99),
                 s.percentileMs(99.9)));
         return Map.of("p50", round(s.percentileMs(50)), "p99", round(s.percentileMs(99)), "p999", round(s.percentileMs(99.9)));
@@ -385,13 +379,7 @@ public final class Benchmark {
         for (int i = 0; i < Math.max(n / 2, 200); i++) {
             call.accept(-1 - i);
         }
-        long[] samples = new long[n];
-        for (int i = 0; i < n; i++) {
-            long start = System.nanoTime();
-            call.accept(i);
-            samples[i] = System.nanoTime() - start;
-        }
-        Stats s = Stats.of(samples, n);
+        Stats s = sample(n, call);
         say(String.format(Locale.ROOT, "| %s | %.3f | %.3f |", name, s.percentileMs(50), s.percentileMs(99)));
         return Map.of("p50", round(s.percentileMs(50)), "p99", round(s.percentileMs(99)));
     }
@@ -419,6 +407,17 @@ public final class Benchmark {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Times {@code n} sequential calls. */
+    private static Stats sample(int n, IntConsumer call) {
+        long[] samples = new long[n];
+        for (int i = 0; i < n; i++) {
+            long start = System.nanoTime();
+            call.accept(i);
+            samples[i] = System.nanoTime() - start;
+        }
+        return Stats.of(samples, n);
     }
 
     private static JsonNode event(String cluster, String body) {
