@@ -5,9 +5,9 @@ source "$(dirname "$0")/../local/bin/env.sh"
 cd "$PROJECT_ROOT"
 stamp=cdk/target/classpath.txt
 if [ ! -f functions/target/pod-identity-functions.zip ] || [ ! -f "$stamp" ] \
-   || [ -n "$(find functions/src cdk/src pom.xml functions/pom.xml cdk/pom.xml -newer "$stamp" -type f 2>/dev/null | head -1)" ]; then
-  mvn -B -q -DskipTests -pl functions,cdk -am install >&2
-  mvn -B -q -pl cdk dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >&2
+   || [ -n "$(find functions/src/main cdk/src pom.xml functions/pom.xml cdk/pom.xml -newer "$stamp" -type f 2>/dev/null | head -1)" ]; then
+  mvn -B -q -Dstyle.color=never -DskipTests -pl functions,cdk -am install >&2
+  mvn -B -q -Dstyle.color=never -pl cdk dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >&2
 fi
 cd cdk
 exec java -cp "target/classes:$(cat target/classpath.txt)" dev.podidentity.cdk.PodIdentityApp
