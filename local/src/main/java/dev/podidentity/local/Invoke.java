@@ -83,7 +83,7 @@ public final class Invoke {
     }
 
     /** The deployment package of a route's function, unpacked once per build. */
-    static String classpath(Route route) throws IOException {
+    public static String classpath(Route route) throws IOException {
         String zip = route.operation().equals("AssumeRoleForPodIdentity") ? "pod-identity-broker.zip" : "pod-identity-functions.zip";
         Path target = null;
         for (Path dir = Path.of("").toAbsolutePath(); dir != null && target == null; dir = dir.getParent()) {
