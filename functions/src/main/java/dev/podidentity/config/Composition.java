@@ -2,6 +2,7 @@ package dev.podidentity.config;
 
 import dev.podidentity.adapter.dynamodb.DynamoStore;
 import dev.podidentity.adapter.iam.IamRoleValidator;
+import dev.podidentity.domain.CredentialIssuer;
 import dev.podidentity.domain.PodIdentityStore;
 import dev.podidentity.domain.RoleValidator;
 import dev.podidentity.service.AssociationService;
@@ -20,7 +21,6 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.sts.StsClient;
 
 /**
  * The composition root: builds SDK clients, adapters and services once per execution environment, from the
@@ -33,7 +33,8 @@ public final class Composition {
     private final Clock clock = Clock.systemUTC();
     private final SdkClients clients;
     private final Supplier<DynamoDbClient> dynamo;
-    private final Supplier<StsClient> sts;
+    /** Built through the adapter so that no STS type appears here: the admin package has no STS client. */
+    private final Supplier<CredentialIssuer> credentialIssuer;
     /** Built through the adapter so that no IAM type appears here: the broker's package has no IAM client. */
     private final Supplier<RoleValidator> roleValidator;
     private final Supplier<PodIdentityStore> store;
@@ -47,7 +48,7 @@ public final class Composition {
         this.clients = new SdkClients(credentials, settings.callTimeout());
         Region region = Region.of(settings.identity().region());
         this.dynamo = memoize(() -> clients.configure(DynamoDbClient.builder(), region, settings.dynamodbEndpoint()).build());
-        this.sts = memoize(() -> clients.configure(StsClient.builder(), region, settings.stsEndpoint()).build());
+        this.credentialIssuer = memoize(() -> StsCredentialIssuer.create(clients, region, settings.stsEndpoint()));
         this.roleValidator = memoize(() -> IamRoleValidator.create(clients, settings.identity().partition(),
                 settings.iamEndpoint(), settings.brokerRoleArn()));
         PageTokens pageTokens = new PageTokens(settings.pageTokenKey());
@@ -56,7 +57,7 @@ public final class Composition {
                 pageTokens, clock));
         this.clusters = memoize(() -> new ClusterService(store.get(), settings.identity(), pageTokens, clock));
         this.tags = memoize(() -> new TagService(store.get(), settings.identity(), clock));
-        this.credentialService = memoize(() -> new CredentialService(store.get(), new StsCredentialIssuer(sts.get()), clock));
+        this.credentialService = memoize(() -> new CredentialService(store.get(), credentialIssuer.get(), clock));
     }
 
     /** The composition of this execution environment, from the process environment (what Lambda runs). */
@@ -106,13 +107,15 @@ public final class Composition {
 
     public void prime() {
         store.get().findCluster(dev.podidentity.api.Priming.CLUSTER);
-        sts.get();
+        if (onClasspath("software.amazon.awssdk.services.sts.StsClient")) {
+            credentialIssuer.get();
+        }
         if (onClasspath("software.amazon.awssdk.services.iam.IamClient")) {
             roleValidator.get();
         }
     }
 
-    /** The broker's package leaves the IAM client out (it never uses it). */
+    /** Each package leaves out the clients its functions never use (the broker IAM, the admin functions STS). */
     private static boolean onClasspath(String className) {
         try {
             Class.forName(className, false, Composition.class.getClassLoader());

@@ -43,6 +43,12 @@ public final class StsCredentialIssuer implements CredentialIssuer {
         this.sts = sts;
     }
 
+    /** An issuer with its own STS client, configured like every client of the execution environment. */
+    public static StsCredentialIssuer create(dev.podidentity.config.SdkClients clients,
+                                             software.amazon.awssdk.regions.Region region, java.net.URI endpoint) {
+        return new StsCredentialIssuer(clients.configure(StsClient.builder(), region, endpoint).build());
+    }
+
     @Override
     public IssuedCredentials issue(SubjectBinding b, PodClaims pod, String clusterArn) {
         String sessionName = sessionName(b.clusterName(), pod.podName());
