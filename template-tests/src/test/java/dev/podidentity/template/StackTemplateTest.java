@@ -10,8 +10,6 @@ import dev.podidentity.api.Authorization;
 import dev.podidentity.api.Route;
 import dev.podidentity.cdk.PodIdentityApp;
 import dev.podidentity.handlers.Routes;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
@@ -24,8 +22,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awscdk.assertions.Annotations;
@@ -88,8 +84,8 @@ class StackTemplateTest {
         Map<String, Object> assets = new HashMap<>();
         for (var fn : synth.ofType("AWS::Lambda::Function")) {
             String handler = (String) props(fn.getValue()).get("Handler");
-            boolean broker = fn.getKey().equals("AssumeRoleForPodIdentityFunction");
-            assertHandlerLoads(broker ? PodIdentityApp.brokerPackage() : PodIdentityApp.functionsPackage(), handler);
+            String operation = fn.getKey().replaceAll("Function$", "");
+            assertHandlerLoads(dev.podidentity.local.Invoke.classpath(Routes.byOperation(operation)), handler);
             assets.put(fn.getKey(), map(props(fn.getValue()).get("Code")).get("S3Key"));
         }
         Object brokerAsset = assets.remove("AssumeRoleForPodIdentityFunction");
@@ -100,14 +96,11 @@ class StackTemplateTest {
         }
     }
 
-    static void assertHandlerLoads(Path pkg, String handler) throws Exception {
-        Path dir = unzip(pkg);
+    /** The handler class loads from the package's classpath alone and has what Lambda calls. */
+    static void assertHandlerLoads(String classpath, String handler) throws Exception {
         List<URL> urls = new ArrayList<>();
-        urls.add(dir.toUri().toURL());
-        try (var libs = Files.list(dir.resolve("lib"))) {
-            for (Path jar : libs.toList()) {
-                urls.add(jar.toUri().toURL());
-            }
+        for (String entry : classpath.split(java.io.File.pathSeparator)) {
+            urls.add(Path.of(entry).toUri().toURL());
         }
         try (URLClassLoader loader = new URLClassLoader(urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader())) {
             String className = handler.substring(0, handler.indexOf("::"));
@@ -236,24 +229,5 @@ class StackTemplateTest {
         assertThat(props(latency)).containsEntry("ExtendedStatistic", "p99").containsEntry("Threshold", 500);
         Map<String, Object> outputs = map(synth.json.get("Outputs"));
         assertThat(outputs).containsKeys("ApiUrl", "CredentialBrokerRoleArn", "TableName", "TrustPolicy");
-    }
-
-    static Path unzip(Path zip) throws IOException {
-        Path dir = Files.createTempDirectory("functions-package");
-        try (InputStream in = Files.newInputStream(zip); ZipInputStream z = new ZipInputStream(in)) {
-            for (ZipEntry e; (e = z.getNextEntry()) != null; ) {
-                Path target = dir.resolve(e.getName()).normalize();
-                if (!target.startsWith(dir)) {
-                    throw new IOException("zip entry outside the folder: " + e.getName());
-                }
-                if (e.isDirectory()) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.createDirectories(target.getParent());
-                    Files.copy(z, target);
-                }
-            }
-        }
-        return dir;
     }
 }
