@@ -124,7 +124,8 @@ public final class LocalStack implements AutoCloseable {
         Composition brokerFunctions = Composition.from(brokerEnv);
         this.gateway = new LocalApiGateway(Routes.ALL,
                 route -> route.factory().apply(route.authorization() == Authorization.NONE ? brokerFunctions : adminFunctions),
-                new SigV4Verifier(credentials, clock), options.accountId()).start(options.port());
+                new SigV4Verifier(credentials, clock), aws::allows, partition, options.region(), options.accountId())
+                .start(options.port());
         this.localCluster = LocalCluster.load(LocalCluster.DEFAULT_NAME, options.dataDir());
         adminFunctions.clusters().register(localCluster.name(), LocalCluster.ISSUER, localCluster.jwks(),
                 Map.of("local", "true"));

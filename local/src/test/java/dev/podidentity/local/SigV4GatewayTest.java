@@ -95,6 +95,29 @@ class SigV4GatewayTest {
     }
 
     @Test
+    void callersNeedExecuteApiInvoke_onTheMethod_asWithApiGatewayIamAuthorization() {
+        LocalStack stack = TestStack.get();
+        String user = TestStack.unique("reader");
+        AwsBasicCredentials reader;
+        try (var iam = TestStack.iam()) {
+            iam.createUser(r -> r.userName(user));
+            iam.putUserPolicy(r -> r.userName(user).policyName("read").policyDocument(
+                    "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"execute-api:Invoke\","
+                            + "\"Resource\":\"arn:aws:execute-api:us-east-1:000000000000:local/local/GET/*\"}]}"));
+            var key = iam.createAccessKey(r -> r.userName(user)).accessKey();
+            reader = AwsBasicCredentials.create(key.accessKeyId(), key.secretAccessKey());
+        }
+        long before = stack.handlerInvocations();
+        ClusterApi.Response denied = ClusterApi.signed("POST", PATH, BODY, reader, "execute-api", Clock.systemUTC());
+        assertThat(denied.status()).isEqualTo(403);
+        assertThat(denied.errorType()).isEqualTo("AccessDeniedException");
+        assertThat(denied.json().path("Message").asText()).contains("is not authorized to perform: execute-api:Invoke on"
+                + " resource: arn:aws:execute-api:us-east-1:000000000000:local/local/POST" + PATH);
+        assertThat(stack.handlerInvocations()).isEqualTo(before);
+        assertThat(ClusterApi.signed("GET", "/clusters", null, reader, "execute-api", Clock.systemUTC()).status()).isEqualTo(200);
+    }
+
+    @Test
     void curlSignatures_withoutContentSha256_verify_andWrongOnesDoNot() throws Exception {
         // the SDK signs x-amz-content-sha256; curl and botocore do not: both must verify
         LocalStack stack = TestStack.get();

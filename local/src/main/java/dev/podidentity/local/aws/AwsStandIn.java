@@ -441,6 +441,11 @@ public final class AwsStandIn implements AutoCloseable {
         return out.append("</EvaluationResults>").toString();
     }
 
+    /** Whether the principal's identity policies (and session policy) allow the action on the resource. */
+    public boolean allows(Principal principal, String action, String resource) {
+        return identityDecision(principal, action, resource, Map.of()) == PolicyEvaluator.Decision.ALLOWED;
+    }
+
     private PolicyEvaluator.Decision identityDecision(Principal principal, String action, String resource,
                                                       Map<String, List<String>> context) {
         List<JsonNode> policies = new ArrayList<>();

@@ -29,7 +29,8 @@ import java.util.function.Function;
 
 /**
  * A local API Gateway (REST API, Lambda proxy integration): resolves the route from the route table, verifies SigV4
- * for {@code execute-api} on AWS_IAM routes before any handler runs (403 with API Gateway's messages otherwise),
+ * for {@code execute-api} on AWS_IAM routes and that the caller's IAM policies allow {@code execute-api:Invoke} on the
+ * method before any handler runs (403 with API Gateway's messages otherwise),
  * builds the same v1 proxy event API Gateway would (with {@code requestContext.identity} of the signed caller),
  * runs the handler as Lambda runs a stream handler, and answers its response.
  */
@@ -39,17 +40,28 @@ public final class LocalApiGateway implements AutoCloseable {
     private static final DateTimeFormatter REQUEST_TIME =
             DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ENGLISH).withZone(ZoneOffset.UTC);
 
+    /** Decides whether a signed caller may {@code execute-api:Invoke} a method ARN (its IAM policies). */
+    public interface Authorizer {
+        boolean allows(dev.podidentity.local.aws.Principal caller, String action, String resourceArn);
+    }
+
     private final List<Route> routes;
     private final Map<Route, ApiHandler> handlers = new LinkedHashMap<>();
     private final SigV4Verifier verifier;
     private final String accountId;
+    private final String partition;
+    private final String region;
+    private final Authorizer authorizer;
     private final java.util.concurrent.atomic.AtomicLong invocations = new java.util.concurrent.atomic.AtomicLong();
     private HttpServer server;
 
     public LocalApiGateway(List<Route> routes, Function<Route, ApiHandler> handlerFactory, SigV4Verifier verifier,
-                           String accountId) {
+                           Authorizer authorizer, String partition, String region, String accountId) {
         this.routes = routes;
         this.verifier = verifier;
+        this.authorizer = authorizer;
+        this.partition = partition;
+        this.region = region;
         this.accountId = accountId;
         routes.forEach(r -> handlers.put(r, handlerFactory.apply(r)));
     }
@@ -100,6 +112,16 @@ public final class LocalApiGateway implements AutoCloseable {
                         rawPath, rawQuery, exchange.getRequestHeaders(), body), Set.of("execute-api"));
             } catch (SigV4Exception e) {
                 reply(exchange, e.status(), requestId, e.errorType(), e.getMessage());
+                return;
+            }
+            String methodArn = "arn:" + partition + ":execute-api:" + region + ":" + accountId + ":local/local/" + method
+                    + rawPath;
+            if (!authorizer.allows(caller.credentials().principal(), "execute-api:Invoke", methodArn)) {
+                Map<String, String> headers = Map.of("Content-Type", "application/json", "x-amzn-RequestId", requestId,
+                        "x-amzn-ErrorType", "AccessDeniedException");
+                Http.send(exchange, 403, headers, JSON.writeValueAsBytes(JSON.createObjectNode().put("Message",
+                        "User: " + caller.credentials().principal().arn() + " is not authorized to perform:"
+                                + " execute-api:Invoke on resource: " + methodArn)));
                 return;
             }
         }
