@@ -27,6 +27,14 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * environment the stack sets. Clients are built on first use, so each function pays only for what it calls.
  */
 public final class Composition {
+    static {
+        // The SDK parses STS and IAM (XML) answers with a per-thread XMLInputFactory; without this property every new
+        // factory scans the whole classpath for a StAX provider. Name the JDK's own one.
+        if (System.getProperty("javax.xml.stream.XMLInputFactory") == null) {
+            System.setProperty("javax.xml.stream.XMLInputFactory", "com.sun.xml.internal.stream.XMLInputFactoryImpl");
+        }
+    }
+
     private static volatile Composition environment;
 
     private final Settings settings;
