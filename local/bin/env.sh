@@ -18,6 +18,8 @@ fi
 export JAVA_HOME
 export PATH="$JAVA_HOME/bin:$PATH"
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
+# Powertools metrics (EMF) print to stdout locally instead of probing the EC2 metadata address for an agent
+export AWS_EMF_ENVIRONMENT="${AWS_EMF_ENVIRONMENT:-Local}"
 PROJECT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export PROJECT_ROOT
 

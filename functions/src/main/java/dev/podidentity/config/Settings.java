@@ -18,7 +18,8 @@ public record Settings(
         URI dynamodbEndpoint,
         URI stsEndpoint,
         URI iamEndpoint,
-        Duration callTimeout) {
+        Duration callTimeout,
+        String metricsNamespace) {
 
     public static final String TABLE_NAME = "TABLE_NAME";
     public static final String ACCOUNT_ID = "ACCOUNT_ID";
@@ -43,7 +44,8 @@ public record Settings(
                 tokenKey.getBytes(StandardCharsets.UTF_8),
                 endpoint(env, "AWS_ENDPOINT_URL_DYNAMODB"), endpoint(env, "AWS_ENDPOINT_URL_STS"),
                 endpoint(env, "AWS_ENDPOINT_URL_IAM"),
-                Duration.ofMillis(Long.parseLong(env.getOrDefault(SDK_CALL_TIMEOUT_MS, "10000"))));
+                Duration.ofMillis(Long.parseLong(env.getOrDefault(SDK_CALL_TIMEOUT_MS, "10000"))),
+                env.getOrDefault("POWERTOOLS_METRICS_NAMESPACE", "PodIdentity"));
     }
 
     private static URI endpoint(Map<String, String> env, String name) {

@@ -21,13 +21,19 @@ import software.amazon.lambda.powertools.metrics.model.MetricUnit;
  */
 public final class AssumeRoleForPodIdentityHandler extends ApiHandler {
     private final CredentialService service;
+    private final String metricsNamespace;
 
     public AssumeRoleForPodIdentityHandler() {
-        this(Composition.fromEnvironment().credentials());
+        this(Composition.fromEnvironment());
     }
 
-    public AssumeRoleForPodIdentityHandler(CredentialService service) {
+    public AssumeRoleForPodIdentityHandler(Composition composition) {
+        this(composition.credentials(), composition.settings().metricsNamespace());
+    }
+
+    public AssumeRoleForPodIdentityHandler(CredentialService service, String metricsNamespace) {
         this.service = service;
+        this.metricsNamespace = metricsNamespace;
     }
 
     @Override
@@ -43,8 +49,7 @@ public final class AssumeRoleForPodIdentityHandler extends ApiHandler {
     @Override
     protected void onRefused(ServiceException e) {
         if (e instanceof StsRefusedException) {
-            MetricsFactory.getMetricsInstance().flushSingleMetric("StsRefusals", 1, MetricUnit.COUNT,
-                    System.getenv().getOrDefault("POWERTOOLS_METRICS_NAMESPACE", "PodIdentity"));
+            MetricsFactory.getMetricsInstance().flushSingleMetric("StsRefusals", 1, MetricUnit.COUNT, metricsNamespace);
         }
     }
 

@@ -43,7 +43,7 @@ public final class Routes {
                     DeleteClusterHandler.class, AWS_IAM, c -> new DeleteClusterHandler(c.clusters())),
             // EKS Auth. API Gateway allows one variable name per path level, so the label is {name} here too.
             new Route("AssumeRoleForPodIdentity", "POST", "/clusters/{name}/assume-role-for-pod-identity",
-                    AssumeRoleForPodIdentityHandler.class, NONE, c -> new AssumeRoleForPodIdentityHandler(c.credentials())));
+                    AssumeRoleForPodIdentityHandler.class, NONE, AssumeRoleForPodIdentityHandler::new));
 
     private Routes() {
     }

@@ -159,6 +159,7 @@ public final class LocalStack implements AutoCloseable {
         env.put("AWS_SESSION_TOKEN", creds.sessionToken());
         env.put("POWERTOOLS_SERVICE_NAME", "pod-identity");
         env.put("POWERTOOLS_METRICS_NAMESPACE", "PodIdentity");
+        env.put("AWS_EMF_ENVIRONMENT", "Local");
         env.put("POWERTOOLS_LOG_LEVEL", System.getenv().getOrDefault("POWERTOOLS_LOG_LEVEL", "WARN"));
         return env;
     }

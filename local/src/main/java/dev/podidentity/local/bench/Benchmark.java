@@ -358,7 +358,7 @@ public final class Benchmark {
                 "arn:aws:iam::000000000000:role/app", null, null, null, null, null), "arn:aws:iam::000000000000:user/admin");
         IssuedCredentials fixed = new IssuedCredentials("ASIAEXAMPLE", "secret", "token", Instant.now().plusSeconds(3600),
                 "arn:aws:sts::000000000000:assumed-role/app/eks-self-pod-x", "AROAEXAMPLE:eks-self-pod-x");
-        var assume = new AssumeRoleForPodIdentityHandler(new CredentialService(store, (b, p, arn) -> fixed, clock));
+        var assume = new AssumeRoleForPodIdentityHandler(new CredentialService(store, (b, p, arn) -> fixed, clock), "Bench");
         var create = new CreatePodIdentityAssociationHandler(associations);
         String token = cluster.mint("ns", "sa", "pod-1", "uid-1", Duration.ofHours(24));
 
