@@ -12,7 +12,7 @@ import software.amazon.awscdk.StackProps;
 
 /**
  * The CDK app. Context (cdk deploy -c key=value): {@code assumeRoleIamAuth=true}, {@code allowedSourceCidrs=a,b},
- * {@code assumableRoleArns=arn1,arn2}, {@code memoryMb=N}, {@code stackName=...}.
+ * {@code assumableRoleArns=arn1,arn2}, {@code memoryMb=N}, {@code provisionedConcurrency=N}, {@code stackName=...}.
  */
 public final class PodIdentityApp {
     private PodIdentityApp() {
@@ -30,6 +30,10 @@ public final class PodIdentityApp {
         Object memory = app.getNode().tryGetContext("memoryMb");
         if (memory != null) {
             props = props.withMemoryMb(Integer.parseInt(memory.toString()));
+        }
+        Object provisioned = app.getNode().tryGetContext("provisionedConcurrency");
+        if (provisioned != null) {
+            props = props.withProvisionedConcurrency(Integer.parseInt(provisioned.toString()));
         }
         Object name = app.getNode().tryGetContext("stackName");
         new PodIdentityStack(app, name == null ? "PodIdentity" : name.toString(), StackProps.builder()

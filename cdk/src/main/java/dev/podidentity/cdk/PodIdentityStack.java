@@ -228,7 +228,9 @@ public final class PodIdentityStack extends Stack {
                 .logGroup(logs)
                 .tracing(Tracing.ACTIVE)
                 .environment(env);
-        if (props.snapStart()) {
+        // Lambda does not combine SnapStart with provisioned concurrency on one version: the broker uses one or the other
+        boolean provisioned = role == broker && props.provisionedConcurrency() > 0;
+        if (props.snapStart() && !provisioned) {
             builder.snapStart(SnapStartConf.ON_PUBLISHED_VERSIONS);
         }
         Function fn = builder.build();
@@ -246,10 +248,13 @@ public final class PodIdentityStack extends Stack {
                 IResource child = resource.getResource(segment);
                 resource = child != null ? child : resource.addResource(segment);
             }
-            Alias alias = Alias.Builder.create(this, route.operation() + "Alias")
+            Alias.Builder aliasBuilder = Alias.Builder.create(this, route.operation() + "Alias")
                     .aliasName(ALIAS)
-                    .version(functions.get(route.operation()).getCurrentVersion())
-                    .build();
+                    .version(functions.get(route.operation()).getCurrentVersion());
+            if (route.operation().equals("AssumeRoleForPodIdentity") && props.provisionedConcurrency() > 0) {
+                aliasBuilder.provisionedConcurrentExecutions(props.provisionedConcurrency());
+            }
+            Alias alias = aliasBuilder.build();
             boolean iam = route.authorization() == Authorization.AWS_IAM
                     || (route.operation().equals("AssumeRoleForPodIdentity") && props.assumeRoleIamAuth());
             resource.addMethod(route.method(), LambdaIntegration.Builder.create(alias).proxy(true).build(),

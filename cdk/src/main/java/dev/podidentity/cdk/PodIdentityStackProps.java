@@ -22,6 +22,8 @@ import software.amazon.awscdk.services.logs.RetentionDays;
  * @param logLevel               POWERTOOLS_LOG_LEVEL
  * @param snapStart              SnapStart on published versions (aliases point at them)
  * @param assumeRoleP99AlarmMs   alarm when AssumeRoleForPodIdentity's p99 duration exceeds this
+ * @param provisionedConcurrency environments kept initialized for AssumeRoleForPodIdentity's alias (0: none; billed
+ *                               whether used or not)
  */
 public record PodIdentityStackProps(
         Path functionsPackage,
@@ -36,30 +38,37 @@ public record PodIdentityStackProps(
         int throttleBurst,
         String logLevel,
         boolean snapStart,
-        int assumeRoleP99AlarmMs) {
+        int assumeRoleP99AlarmMs,
+        int provisionedConcurrency) {
 
     public static PodIdentityStackProps defaults(Path functionsPackage, Path brokerPackage) {
         return new PodIdentityStackProps(functionsPackage, brokerPackage, 1024, Duration.seconds(10), false, List.of(), List.of(),
-                RetentionDays.ONE_MONTH, 500, 1000, "INFO", true, 500);
+                RetentionDays.ONE_MONTH, 500, 1000, "INFO", true, 500, 0);
     }
 
     public PodIdentityStackProps withAssumeRoleIamAuth(boolean value) {
         return new PodIdentityStackProps(functionsPackage, brokerPackage, memoryMb, timeout, value, allowedSourceCidrs,
-                assumableRoleArns, logRetention, throttleRate, throttleBurst, logLevel, snapStart, assumeRoleP99AlarmMs);
+                assumableRoleArns, logRetention, throttleRate, throttleBurst, logLevel, snapStart, assumeRoleP99AlarmMs, provisionedConcurrency);
     }
 
     public PodIdentityStackProps withAllowedSourceCidrs(List<String> value) {
         return new PodIdentityStackProps(functionsPackage, brokerPackage, memoryMb, timeout, assumeRoleIamAuth, List.copyOf(value),
-                assumableRoleArns, logRetention, throttleRate, throttleBurst, logLevel, snapStart, assumeRoleP99AlarmMs);
+                assumableRoleArns, logRetention, throttleRate, throttleBurst, logLevel, snapStart, assumeRoleP99AlarmMs, provisionedConcurrency);
     }
 
     public PodIdentityStackProps withAssumableRoleArns(List<String> value) {
         return new PodIdentityStackProps(functionsPackage, brokerPackage, memoryMb, timeout, assumeRoleIamAuth, allowedSourceCidrs,
-                List.copyOf(value), logRetention, throttleRate, throttleBurst, logLevel, snapStart, assumeRoleP99AlarmMs);
+                List.copyOf(value), logRetention, throttleRate, throttleBurst, logLevel, snapStart, assumeRoleP99AlarmMs, provisionedConcurrency);
+    }
+
+    public PodIdentityStackProps withProvisionedConcurrency(int value) {
+        return new PodIdentityStackProps(functionsPackage, brokerPackage, memoryMb, timeout, assumeRoleIamAuth,
+                allowedSourceCidrs, assumableRoleArns, logRetention, throttleRate, throttleBurst, logLevel, snapStart,
+                assumeRoleP99AlarmMs, value);
     }
 
     public PodIdentityStackProps withMemoryMb(int value) {
         return new PodIdentityStackProps(functionsPackage, brokerPackage, value, timeout, assumeRoleIamAuth, allowedSourceCidrs,
-                assumableRoleArns, logRetention, throttleRate, throttleBurst, logLevel, snapStart, assumeRoleP99AlarmMs);
+                assumableRoleArns, logRetention, throttleRate, throttleBurst, logLevel, snapStart, assumeRoleP99AlarmMs, provisionedConcurrency);
     }
 }

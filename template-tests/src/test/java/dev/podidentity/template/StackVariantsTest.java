@@ -18,7 +18,8 @@ class StackVariantsTest {
     static void synthesizeOnce() {
         locked = new Synth(p -> p.withAssumeRoleIamAuth(true)
                 .withAllowedSourceCidrs(List.of("10.0.0.0/16"))
-                .withAssumableRoleArns(List.of("arn:aws:iam::123456789012:role/pods/*")));
+                .withAssumableRoleArns(List.of("arn:aws:iam::123456789012:role/pods/*"))
+                .withProvisionedConcurrency(3));
     }
 
     @Test
@@ -34,6 +35,20 @@ class StackVariantsTest {
                 .filter(s -> "Deny".equals(s.get("Effect"))).findFirst().orElseThrow();
         assertThat(list(map(map(deny.get("Condition")).get("NotIpAddress")).get("aws:SourceIp"))).containsExactly("10.0.0.0/16");
         assertThat((String) list(deny.get("Resource")).get(0)).contains("assume-role-for-pod-identity");
+    }
+
+    @Test
+    void provisionedConcurrency_isOnTheBrokersAliasOnly() {
+        var aliases = locked.ofType("AWS::Lambda::Alias");
+        var withConcurrency = aliases.stream().filter(a -> props(a.getValue()).containsKey("ProvisionedConcurrencyConfig")).toList();
+        assertThat(withConcurrency).singleElement().satisfies(a -> {
+            assertThat(a.getKey()).startsWith("AssumeRoleForPodIdentityAlias");
+            assertThat(map(props(a.getValue()).get("ProvisionedConcurrencyConfig")))
+                    .containsEntry("ProvisionedConcurrentExecutions", 3);
+        });
+        assertThat(props(locked.resources().get("AssumeRoleForPodIdentityFunction")))
+                .as("SnapStart and provisioned concurrency do not combine").doesNotContainKey("SnapStart");
+        assertThat(props(locked.resources().get("DescribeClusterFunction"))).containsKey("SnapStart");
     }
 
     @Test
