@@ -7,6 +7,7 @@ import dev.podidentity.handlers.Routes;
 import dev.podidentity.local.gateway.LambdaInvoker;
 import dev.podidentity.local.gateway.LocalContext;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,7 +51,15 @@ public final class Invoke {
                     + ": start it first with local/bin/pod-identity-local");
             System.exit(2);
         }
-        JsonNode env = new ObjectMapper().readTree(stack.toFile()).path("functions").path(route.operation());
+        JsonNode state = new ObjectMapper().readTree(stack.toFile());
+        URI api = URI.create(state.path("apiUrl").asText());
+        try (java.net.Socket probe = new java.net.Socket()) {
+            probe.connect(new java.net.InetSocketAddress(api.getHost(), api.getPort()), 500);
+        } catch (IOException e) {
+            System.err.println("The local stack at " + api + " is not running: start it with local/bin/pod-identity-local");
+            System.exit(2);
+        }
+        JsonNode env = state.path("functions").path(route.operation());
         Process p = start(route, Path.of(rest.get(1)), jsonToMap(env));
         p.getInputStream().transferTo(System.out);
         System.exit(p.waitFor());

@@ -314,7 +314,16 @@ public final class LocalStack implements AutoCloseable {
                 default -> throw new IllegalArgumentException("unknown option " + a + " (see --help)");
             }
         }
-        try (LocalStack stack = LocalStack.start(options)) {
+        LocalStack started;
+        try {
+            started = LocalStack.start(options);
+        } catch (java.net.BindException e) {
+            System.err.println("A port of the local stack is in use (" + options.port() + " to " + (options.port() + 3)
+                    + "): stop what uses it or pass --port N");
+            System.exit(1);
+            return;
+        }
+        try (LocalStack stack = started) {
             stack.writeState(state);
             System.out.println("Pod Identity local stack is up.");
             System.out.println("  API (SigV4, service execute-api): " + stack.apiUrl());
