@@ -10,10 +10,8 @@ import dev.podidentity.domain.ServiceException;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /** JSON in and out of the wire: Jackson's tree model only (no data binding, no reflection). */
@@ -103,12 +101,6 @@ public final class Json {
             }
             out.put(e.getKey(), e.getValue().textValue());
         }
-        return out;
-    }
-
-    public static List<String> stringList(JsonNode node) {
-        List<String> out = new ArrayList<>();
-        node.forEach(n -> out.add(n.asText()));
         return out;
     }
 

@@ -3,7 +3,6 @@ package dev.podidentity.handlers;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.podidentity.api.ApiHandler;
 import dev.podidentity.api.ApiRequest;
-import dev.podidentity.api.Json;
 import dev.podidentity.api.WireFormat;
 import dev.podidentity.config.Composition;
 import dev.podidentity.service.AssociationService;

@@ -7,6 +7,7 @@ import static dev.podidentity.adapter.dynamodb.ItemMapper.ASSOCIATION_ID;
 import static dev.podidentity.adapter.dynamodb.ItemMapper.REQUEST_HASH;
 import static dev.podidentity.adapter.dynamodb.ItemMapper.VERSION;
 
+import dev.podidentity.adapter.AwsFailures;
 import dev.podidentity.domain.Association;
 import dev.podidentity.domain.AssociationSummary;
 import dev.podidentity.domain.Cluster;
@@ -23,14 +24,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.Delete;
-import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 import software.amazon.awssdk.services.dynamodb.model.Put;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
@@ -410,18 +409,7 @@ public final class DynamoStore implements PodIdentityStore {
 
     /** DynamoDB failures as the service reports them: throttling 429, everything else retryable 503. */
     static ServiceException translate(SdkException e) {
-        if (e instanceof DynamoDbException d) {
-            if (d.isThrottlingException() || d.statusCode() == 429) {
-                return new ServiceException(ErrorCode.THROTTLING, "Request rate is too high; retry with backoff", e);
-            }
-            if (d.statusCode() >= 500) {
-                return new ServiceException(ErrorCode.SERVICE_UNAVAILABLE, "The data store is unavailable; retry", e);
-            }
-            return new ServiceException(ErrorCode.SERVER, "Unexpected data store error", e);
-        }
-        if (e instanceof SdkClientException) {
-            return new ServiceException(ErrorCode.SERVICE_UNAVAILABLE, "The data store did not answer in time; retry", e);
-        }
-        return new ServiceException(ErrorCode.SERVER, "Unexpected data store error", e);
+        return AwsFailures.retryable(e, "The data store")
+                .orElseGet(() -> new ServiceException(ErrorCode.SERVER, "Unexpected data store error", e));
     }
 }

@@ -1,6 +1,7 @@
 package dev.podidentity.adapter.iam;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.podidentity.adapter.AwsFailures;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.podidentity.domain.ErrorCode;
 import dev.podidentity.domain.RoleArn;
@@ -13,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.iam.model.EvaluationResult;
@@ -209,17 +209,6 @@ public final class IamRoleValidator implements RoleValidator {
     }
 
     private static ServiceException translate(SdkException e) {
-        if (e instanceof IamException iamError) {
-            if (iamError.isThrottlingException() || iamError.statusCode() == 429) {
-                return new ServiceException(ErrorCode.THROTTLING, "IAM is throttling role checks; retry with backoff", e);
-            }
-            if (iamError.statusCode() >= 500) {
-                return new ServiceException(ErrorCode.SERVICE_UNAVAILABLE, "IAM is unavailable; retry", e);
-            }
-        }
-        if (e instanceof SdkClientException) {
-            return new ServiceException(ErrorCode.SERVICE_UNAVAILABLE, "IAM did not answer in time; retry", e);
-        }
-        return new ServiceException(ErrorCode.SERVER, "Role checks failed", e);
+        return AwsFailures.retryable(e, "IAM").orElseGet(() -> new ServiceException(ErrorCode.SERVER, "Role checks failed", e));
     }
 }

@@ -1,5 +1,6 @@
 package dev.podidentity.adapter.sts;
 
+import dev.podidentity.adapter.AwsFailures;
 import dev.podidentity.domain.CredentialIssuer;
 import dev.podidentity.domain.ErrorCode;
 import dev.podidentity.domain.IssuedCredentials;
@@ -11,7 +12,6 @@ import java.security.SecureRandom;
 import java.util.List;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sts.StsClient;
 import software.amazon.awssdk.services.sts.model.AssumeRoleRequest;
@@ -102,14 +102,12 @@ public final class StsCredentialIssuer implements CredentialIssuer {
 
     /** STS's refusals are final (AccessDenied), throttling is 429, outages 503, anything else 500. */
     static ServiceException translate(SdkException e, String roleArn, SubjectBinding b) {
+        var retryable = AwsFailures.retryable(e, "STS");
+        if (retryable.isPresent()) {
+            return retryable.get();
+        }
         if (e instanceof StsException s) {
             String code = errorCode(s);
-            if (s.isThrottlingException() || "Throttling".equals(code) || s.statusCode() == 429) {
-                return new ServiceException(ErrorCode.THROTTLING, "STS is throttling credential requests; retry with backoff", e);
-            }
-            if (s.statusCode() >= 500) {
-                return new ServiceException(ErrorCode.SERVICE_UNAVAILABLE, "STS is unavailable; retry", e);
-            }
             if ("AccessDenied".equals(code) || "RegionDisabledException".equals(code) || s.statusCode() == 403) {
                 return new StsRefusedException("STS refused to assume role " + roleArn + " for pod identity association "
                         + b.associationId() + ": check the role's trust policy allows the credential broker"
@@ -119,9 +117,6 @@ public final class StsCredentialIssuer implements CredentialIssuer {
             }
             return new ServiceException(ErrorCode.INTERNAL_SERVER, "STS rejected the credential request for role "
                     + roleArn + " (" + code + ")", e);
-        }
-        if (e instanceof SdkClientException) {
-            return new ServiceException(ErrorCode.SERVICE_UNAVAILABLE, "STS did not answer in time; retry", e);
         }
         return new ServiceException(ErrorCode.INTERNAL_SERVER, "Credential request failed", e);
     }
