@@ -1,5 +1,6 @@
 package dev.podidentity.cdk;
 
+import dev.podidentity.api.FunctionPackage;
 import io.github.cdklabs.cdknag.AwsSolutionsChecks;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,12 +60,12 @@ public final class PodIdentityApp {
      * {@code functions/target/} found from the working directory upwards.
      */
     public static Path functionsPackage() {
-        return built("pod-identity-functions.zip");
+        return built(FunctionPackage.ADMIN.fileName());
     }
 
     /** The credential broker's package (without the IAM client), built beside the functions package. */
     public static Path brokerPackage() {
-        return built("pod-identity-broker.zip");
+        return built(FunctionPackage.BROKER.fileName());
     }
 
     private static Path built(String file) {

@@ -2,9 +2,11 @@ package dev.podidentity.cdk;
 
 import dev.podidentity.adapter.dynamodb.TableSchema;
 import dev.podidentity.api.Authorization;
+import dev.podidentity.api.Capability;
+import dev.podidentity.api.FunctionPackage;
 import dev.podidentity.api.Route;
+import dev.podidentity.api.TableAction;
 import dev.podidentity.config.Settings;
-import dev.podidentity.handlers.Routes;
 import io.github.cdklabs.cdknag.NagPackSuppression;
 import io.github.cdklabs.cdknag.NagSuppressions;
 import java.util.ArrayList;
@@ -117,28 +119,25 @@ public final class PodIdentityStack extends Stack {
 
         String assumableRoles = props.assumableRoleArns().isEmpty()
                 ? "arn:" + Aws.PARTITION + ":iam::" + Aws.ACCOUNT_ID + ":role/*" : null;
-        broker = role("AssumeRoleForPodIdentity", "Credential broker: reads associations and assumes associated roles");
+        Route brokerRoute = Route.all().stream().filter(r -> r.has(Capability.ASSUMES_ROLES)).findFirst().orElseThrow();
+        broker = role(brokerRoute.operation(), "Credential broker: reads associations and assumes associated roles");
         broker.addToPolicy(PolicyStatement.Builder.create()
                 .sid("AssumeAssociatedRoles")
                 .actions(List.of("sts:AssumeRole", "sts:TagSession"))
                 .resources(assumableRoles != null ? List.of(assumableRoles) : props.assumableRoleArns())
                 .build());
 
-        for (Route route : Routes.ALL) {
-            Role role = route.authorization() == Authorization.NONE && route.operation().equals("AssumeRoleForPodIdentity")
-                    ? broker : role(route.operation(), "Runs " + route.operation());
-            List<String> actions = TablePermissions.BY_OPERATION.get(route.operation());
-            if (actions == null) {
-                throw new IllegalStateException("no table permissions declared for " + route.operation());
-            }
+        for (Route route : Route.all()) {
+            Role role = route.has(Capability.ASSUMES_ROLES) ? broker : role(route.operation(), "Runs " + route.operation());
+            List<String> actions = route.tableActions().stream().sorted().map(TableAction::iamAction).toList();
             role.addToPolicy(PolicyStatement.Builder.create()
                     .sid("Table")
                     .actions(actions)
-                    .resources(actions.contains("dynamodb:Query")
+                    .resources(route.tableActions().contains(TableAction.QUERY)
                             ? List.of(table.getTableArn(), table.getTableArn() + "/index/" + TableSchema.CLUSTERS_INDEX)
                             : List.of(table.getTableArn()))
                     .build());
-            if (TablePermissions.ROLE_CHECKS.contains(route.operation())) {
+            if (route.has(Capability.CHECKS_ROLES)) {
                 role.addToPolicy(PolicyStatement.Builder.create()
                         .sid("RoleChecks")
                         .actions(List.of("iam:GetRole", "iam:SimulatePrincipalPolicy"))
@@ -210,18 +209,19 @@ public final class PodIdentityStack extends Stack {
         env.put("POWERTOOLS_LOG_LEVEL", props.logLevel());
         // C1 only: the fastest start for short-lived environments; SnapStart restores a warmed JVM anyway
         env.put("JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1");
-        if (TablePermissions.ROLE_CHECKS.contains(route.operation())) {
+        if (route.has(Capability.CHECKS_ROLES)) {
             env.put(Settings.BROKER_ROLE_ARN, broker.getRoleArn());
         }
         // the agent gives AssumeRoleForPodIdentity 1 s: a hung dependency must become a retryable 503 before that
-        env.put(Settings.SDK_CALL_TIMEOUT_MS, role == broker ? "900" : "10000");
+        env.put(Settings.SDK_CALL_TIMEOUT_MS, Long.toString(route.functionPackage().callTimeout().toMillis()));
         Function.Builder builder = Function.Builder.create(this, route.operation() + "Function")
                 .functionName("pod-identity-" + route.operation())
                 .description(route.method() + " " + route.pathTemplate())
                 .runtime(Runtime.JAVA_21)
                 .architecture(Architecture.ARM_64)
                 .handler(route.lambdaHandler())
-                .code(Code.fromAsset((role == broker ? props.brokerPackage() : props.functionsPackage()).toString()))
+                .code(Code.fromAsset((route.functionPackage() == FunctionPackage.BROKER
+                        ? props.brokerPackage() : props.functionsPackage()).toString()))
                 .memorySize(props.memoryMb())
                 .timeout(props.timeout())
                 .role(role)
@@ -229,7 +229,7 @@ public final class PodIdentityStack extends Stack {
                 .tracing(Tracing.ACTIVE)
                 .environment(env);
         // Lambda does not combine SnapStart with provisioned concurrency on one version: the broker uses one or the other
-        boolean provisioned = role == broker && props.provisionedConcurrency() > 0;
+        boolean provisioned = route.has(Capability.ASSUMES_ROLES) && props.provisionedConcurrency() > 0;
         if (props.snapStart() && !provisioned) {
             builder.snapStart(SnapStartConf.ON_PUBLISHED_VERSIONS);
         }
@@ -242,7 +242,7 @@ public final class PodIdentityStack extends Stack {
     }
 
     private void routes(PodIdentityStackProps props) {
-        for (Route route : Routes.ALL) {
+        for (Route route : Route.all()) {
             IResource resource = api.getRoot();
             for (String segment : route.segments()) {
                 IResource child = resource.getResource(segment);
@@ -251,12 +251,12 @@ public final class PodIdentityStack extends Stack {
             Alias.Builder aliasBuilder = Alias.Builder.create(this, route.operation() + "Alias")
                     .aliasName(ALIAS)
                     .version(functions.get(route.operation()).getCurrentVersion());
-            if (route.operation().equals("AssumeRoleForPodIdentity") && props.provisionedConcurrency() > 0) {
+            if (route.has(Capability.ASSUMES_ROLES) && props.provisionedConcurrency() > 0) {
                 aliasBuilder.provisionedConcurrentExecutions(props.provisionedConcurrency());
             }
             Alias alias = aliasBuilder.build();
             boolean iam = route.authorization() == Authorization.AWS_IAM
-                    || (route.operation().equals("AssumeRoleForPodIdentity") && props.assumeRoleIamAuth());
+                    || (route.has(Capability.ASSUMES_ROLES) && props.assumeRoleIamAuth());
             resource.addMethod(route.method(), LambdaIntegration.Builder.create(alias).proxy(true).build(),
                     MethodOptions.builder()
                             .operationName(route.operation())
@@ -294,7 +294,7 @@ public final class PodIdentityStack extends Stack {
                         "requests", api.metricCount(sum(Duration.minutes(5)))))
                 .period(Duration.minutes(5))
                 .build(), 1, 2);
-        Function assume = functions.get("AssumeRoleForPodIdentity");
+        Function assume = functions.get(Route.ASSUME_ROLE_FOR_POD_IDENTITY.operation());
         alarm("AssumeRoleThrottles", "AssumeRoleForPodIdentity invocations are throttled: raise concurrency",
                 assume.metricThrottles(sum(Duration.minutes(1))), 0, 3);
         alarm("AssumeRoleP99Latency", "AssumeRoleForPodIdentity p99 duration is above budget (the agent gives it 1 s)",

@@ -1,55 +1,42 @@
 package dev.podidentity.handlers;
 
-import static dev.podidentity.api.Authorization.AWS_IAM;
-import static dev.podidentity.api.Authorization.NONE;
-
+import dev.podidentity.api.ApiHandler;
 import dev.podidentity.api.Route;
+import dev.podidentity.config.Composition;
 import java.util.List;
 
 /**
- * The route table: the single source of truth for the API. The CDK stack builds API Gateway and one function per
- * route from it; the local gateway routes with it; template tests check the two agree.
+ * Binds each {@link Route} to its handler. The switch is exhaustive, so a route without a handler does not compile.
+ * Lambda itself constructs handlers with their no-arg constructors (which use the environment's composition); this
+ * is for running handlers around another composition (the local stack, tests, the benchmark).
  */
 public final class Routes {
-    public static final List<Route> ALL = List.of(
-            new Route("CreatePodIdentityAssociation", "POST", "/clusters/{name}/pod-identity-associations",
-                    CreatePodIdentityAssociationHandler.class, AWS_IAM,
-                    c -> new CreatePodIdentityAssociationHandler(c.associations())),
-            new Route("ListPodIdentityAssociations", "GET", "/clusters/{name}/pod-identity-associations",
-                    ListPodIdentityAssociationsHandler.class, AWS_IAM,
-                    c -> new ListPodIdentityAssociationsHandler(c.associations())),
-            new Route("DescribePodIdentityAssociation", "GET", "/clusters/{name}/pod-identity-associations/{associationId}",
-                    DescribePodIdentityAssociationHandler.class, AWS_IAM,
-                    c -> new DescribePodIdentityAssociationHandler(c.associations())),
-            new Route("UpdatePodIdentityAssociation", "POST", "/clusters/{name}/pod-identity-associations/{associationId}",
-                    UpdatePodIdentityAssociationHandler.class, AWS_IAM,
-                    c -> new UpdatePodIdentityAssociationHandler(c.associations())),
-            new Route("DeletePodIdentityAssociation", "DELETE", "/clusters/{name}/pod-identity-associations/{associationId}",
-                    DeletePodIdentityAssociationHandler.class, AWS_IAM,
-                    c -> new DeletePodIdentityAssociationHandler(c.associations())),
-            new Route("TagResource", "POST", "/tags/{resourceArn}",
-                    TagResourceHandler.class, AWS_IAM, c -> new TagResourceHandler(c.tags())),
-            new Route("UntagResource", "DELETE", "/tags/{resourceArn}",
-                    UntagResourceHandler.class, AWS_IAM, c -> new UntagResourceHandler(c.tags())),
-            new Route("ListTagsForResource", "GET", "/tags/{resourceArn}",
-                    ListTagsForResourceHandler.class, AWS_IAM, c -> new ListTagsForResourceHandler(c.tags())),
-            new Route("RegisterCluster", "PUT", "/clusters/{name}",
-                    RegisterClusterHandler.class, AWS_IAM, c -> new RegisterClusterHandler(c.clusters())),
-            new Route("DescribeCluster", "GET", "/clusters/{name}",
-                    DescribeClusterHandler.class, AWS_IAM, c -> new DescribeClusterHandler(c.clusters())),
-            new Route("ListClusters", "GET", "/clusters",
-                    ListClustersHandler.class, AWS_IAM, c -> new ListClustersHandler(c.clusters())),
-            new Route("DeleteCluster", "DELETE", "/clusters/{name}",
-                    DeleteClusterHandler.class, AWS_IAM, c -> new DeleteClusterHandler(c.clusters())),
-            // EKS Auth. API Gateway allows one variable name per path level, so the label is {name} here too.
-            new Route("AssumeRoleForPodIdentity", "POST", "/clusters/{name}/assume-role-for-pod-identity",
-                    AssumeRoleForPodIdentityHandler.class, NONE, AssumeRoleForPodIdentityHandler::new));
+    /** Every route, in table order. */
+    public static final List<Route> ALL = Route.all();
 
     private Routes() {
     }
 
     public static Route byOperation(String operation) {
-        return ALL.stream().filter(r -> r.operation().equals(operation)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no route for " + operation));
+        return Route.byOperation(operation);
+    }
+
+    /** The route's handler, built around the given composition. */
+    public static ApiHandler handler(Route route, Composition c) {
+        return switch (route) {
+            case CREATE_POD_IDENTITY_ASSOCIATION -> new CreatePodIdentityAssociationHandler(c.associations());
+            case LIST_POD_IDENTITY_ASSOCIATIONS -> new ListPodIdentityAssociationsHandler(c.associations());
+            case DESCRIBE_POD_IDENTITY_ASSOCIATION -> new DescribePodIdentityAssociationHandler(c.associations());
+            case UPDATE_POD_IDENTITY_ASSOCIATION -> new UpdatePodIdentityAssociationHandler(c.associations());
+            case DELETE_POD_IDENTITY_ASSOCIATION -> new DeletePodIdentityAssociationHandler(c.associations());
+            case TAG_RESOURCE -> new TagResourceHandler(c.tags());
+            case UNTAG_RESOURCE -> new UntagResourceHandler(c.tags());
+            case LIST_TAGS_FOR_RESOURCE -> new ListTagsForResourceHandler(c.tags());
+            case REGISTER_CLUSTER -> new RegisterClusterHandler(c.clusters());
+            case DESCRIBE_CLUSTER -> new DescribeClusterHandler(c.clusters());
+            case LIST_CLUSTERS -> new ListClustersHandler(c.clusters());
+            case DELETE_CLUSTER -> new DeleteClusterHandler(c.clusters());
+            case ASSUME_ROLE_FOR_POD_IDENTITY -> new AssumeRoleForPodIdentityHandler(c);
+        };
     }
 }

@@ -74,7 +74,7 @@ public final class Invoke {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder builder = new ProcessBuilder(java, "-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1",
                 "-cp", classpath(route), Invoke.class.getName(), "--child",
-                route.handlerClass().getName(), event.toAbsolutePath().toString());
+                route.handlerClassName(), event.toAbsolutePath().toString());
         builder.environment().clear();
         builder.environment().putAll(env);
         builder.environment().put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
@@ -93,7 +93,7 @@ public final class Invoke {
 
     /** The deployment package of a route's function, unpacked once per build. */
     public static String classpath(Route route) throws IOException {
-        String zip = route.operation().equals("AssumeRoleForPodIdentity") ? "pod-identity-broker.zip" : "pod-identity-functions.zip";
+        String zip = route.functionPackage().fileName();
         Path target = null;
         for (Path dir = Path.of("").toAbsolutePath(); dir != null && target == null; dir = dir.getParent()) {
             if (Files.isRegularFile(dir.resolve("functions/target").resolve(zip))) {
@@ -152,8 +152,8 @@ public final class Invoke {
 
     static Route route(String name) {
         for (Route r : Routes.ALL) {
-            if (r.operation().equals(name) || r.handlerClass().getName().equals(name)
-                    || r.handlerClass().getSimpleName().equals(name) || r.lambdaHandler().equals(name)) {
+            if (r.operation().equals(name) || r.handlerClassName().equals(name)
+                    || (r.operation() + "Handler").equals(name) || r.lambdaHandler().equals(name)) {
                 return r;
             }
         }

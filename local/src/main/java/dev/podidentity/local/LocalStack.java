@@ -2,7 +2,7 @@ package dev.podidentity.local;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.podidentity.api.Authorization;
+import dev.podidentity.api.FunctionPackage;
 import dev.podidentity.api.Route;
 import dev.podidentity.config.Composition;
 import dev.podidentity.config.Settings;
@@ -111,7 +111,7 @@ public final class LocalStack implements AutoCloseable {
         }
         this.adminEnv = functionEnv(executionCredentials(adminRole));
         this.brokerEnv = functionEnv(executionCredentials(broker));
-        this.brokerEnv.put(Settings.SDK_CALL_TIMEOUT_MS, "900");
+        this.brokerEnv.put(Settings.SDK_CALL_TIMEOUT_MS, Long.toString(FunctionPackage.BROKER.callTimeout().toMillis()));
         try (DynamoDbClient client = DynamoDbClient.builder()
                 .endpointOverride(URI.create(dynamo.endpoint()))
                 .region(Region.of(options.region()))
@@ -123,7 +123,7 @@ public final class LocalStack implements AutoCloseable {
         Composition adminFunctions = Composition.from(adminEnv);
         Composition brokerFunctions = Composition.from(brokerEnv);
         this.gateway = new LocalApiGateway(Routes.ALL,
-                route -> route.factory().apply(route.authorization() == Authorization.NONE ? brokerFunctions : adminFunctions),
+                route -> Routes.handler(route, route.functionPackage() == FunctionPackage.BROKER ? brokerFunctions : adminFunctions),
                 new SigV4Verifier(credentials, clock), aws::allows, partition, options.region(), options.accountId())
                 .start(options.port());
         this.localCluster = LocalCluster.load(LocalCluster.DEFAULT_NAME, options.dataDir());
@@ -166,7 +166,7 @@ public final class LocalStack implements AutoCloseable {
 
     /** The environment a route's function gets (what the stack sets in Lambda, with local endpoints). */
     public Map<String, String> functionEnvironment(Route route) {
-        return Map.copyOf(route.authorization() == Authorization.NONE ? brokerEnv : adminEnv);
+        return Map.copyOf(route.functionPackage() == FunctionPackage.BROKER ? brokerEnv : adminEnv);
     }
 
     /** How many requests reached a handler through the local API Gateway. */

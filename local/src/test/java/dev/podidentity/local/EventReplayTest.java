@@ -193,7 +193,7 @@ class EventReplayTest {
                 .filter(r -> r.pathTemplate().equals(parsed.path("resource").asText())
                         && r.method().equals(parsed.path("httpMethod").asText()))
                 .findFirst().orElseThrow(() -> new AssertionError("no route for " + file));
-        String response = LambdaInvoker.invoke(route.factory().apply(composition(route)), event,
+        String response = LambdaInvoker.invoke(Routes.handler(route, composition(route)), event,
                 LocalContext.of("replay", route.operation()));
         return JSON.readTree(response);
     }

@@ -18,7 +18,7 @@ class PrimingTest {
         for (Route route : Routes.ALL) {
             Composition composition = Composition.from(stack.functionEnvironment(route));
             composition.prime();
-            var handler = route.factory().apply(composition);
+            var handler = Routes.handler(route, composition);
             assertThatCode(handler::prime).as(route.operation()).doesNotThrowAnyException();
         }
         try (var eks = TestStack.eks()) {
