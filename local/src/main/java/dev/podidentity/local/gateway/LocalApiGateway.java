@@ -28,7 +28,8 @@ import java.util.UUID;
 import java.util.function.Function;
 
 /**
- * A local API Gateway (REST API, Lambda proxy integration): resolves the route from the route table, verifies SigV4
+ * A local API Gateway (REST API, Lambda proxy integration): resolves the resource and method from the route table as
+ * API Gateway does ({@link ResourceMatcher}: decode once, then match; 403 "Missing Authentication Token" when none), verifies SigV4
  * for {@code execute-api} on AWS_IAM routes and that the caller's IAM policies allow {@code execute-api:Invoke} on the
  * method before any handler runs (403 with API Gateway's messages otherwise),
  * builds the same v1 proxy event API Gateway would (with {@code requestContext.identity} of the signed caller),
@@ -192,7 +193,6 @@ public final class LocalApiGateway implements AutoCloseable {
         String host = exchange.getRequestHeaders().getFirst("Host");
         if (host != null) {
             context.put("domainName", host);
-            context.put("domainPrefix", host.contains(".") ? host.substring(0, host.indexOf('.')) : host);
         }
         context.put("stage", "local");
         context.put("protocol", "HTTP/1.1");

@@ -5,9 +5,11 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Finds the API Gateway resource and method a request path reaches, as a REST API does:
@@ -45,9 +47,9 @@ final class ResourceMatcher {
         String bestTemplate = null;
         int[] bestRank = null;
         Map<String, String> bestParams = null;
-        Map<String, Boolean> tried = new HashMap<>();
+        Set<String> tried = new HashSet<>();
         for (Route route : routes) {
-            if (tried.putIfAbsent(route.pathTemplate(), Boolean.TRUE) != null) {
+            if (!tried.add(route.pathTemplate())) {
                 continue;
             }
             List<String> template = route.segments();
