@@ -26,8 +26,10 @@ public final class ApiRequest {
     }
 
     /**
-     * A path label, percent-decoded. API Gateway may hand labels over decoded or not; valid labels (names, ids, ARNs)
-     * never contain '%', so decoding is safe either way.
+     * A path label, percent-decoded exactly once. REST APIs hand labels over as the client sent them (still
+     * percent-encoded where it encoded them, e.g. an SDK's {@code arn%3Aaws%3A...%2F...}; raw where it did not, e.g.
+     * curl's {@code arn:aws:...:cluster/demo} through a greedy label); valid labels (names, ids, ARNs) never contain
+     * '%', so decoding once gives the same value either way.
      */
     public String path(String label) {
         JsonNode v = event.path("pathParameters").get(label);

@@ -7,7 +7,7 @@ import dev.podidentity.api.Json;
 import dev.podidentity.config.Composition;
 import dev.podidentity.service.TagService;
 
-/** ListTagsForResource (GET /tags/{resourceArn}). */
+/** ListTagsForResource (GET /tags/{resourceArn+}). */
 public final class ListTagsForResourceHandler extends ApiHandler {
     private final TagService service;
 

@@ -7,7 +7,7 @@ import dev.podidentity.api.Json;
 import dev.podidentity.config.Composition;
 import dev.podidentity.service.TagService;
 
-/** TagResource (POST /tags/{resourceArn}). */
+/** TagResource (POST /tags/{resourceArn+}: the greedy label takes the ARN whether its slashes arrive encoded or not). */
 public final class TagResourceHandler extends ApiHandler {
     private final TagService service;
 

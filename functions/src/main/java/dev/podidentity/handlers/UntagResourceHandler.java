@@ -7,7 +7,7 @@ import dev.podidentity.api.Json;
 import dev.podidentity.config.Composition;
 import dev.podidentity.service.TagService;
 
-/** UntagResource (DELETE /tags/{resourceArn}?tagKeys=...). */
+/** UntagResource (DELETE /tags/{resourceArn+}?tagKeys=...). */
 public final class UntagResourceHandler extends ApiHandler {
     private final TagService service;
 

@@ -153,6 +153,35 @@ class StackTemplateTest {
         return known;
     }
 
+    /**
+     * Tag routes take whole ARNs, whose slashes API Gateway may decode before matching: only a greedy resource
+     * matches them either way. It must be the only resource under /tags (nothing else can be swallowed), have no
+     * children, and carry the three tag methods with IAM authorization; no single-segment {resourceArn} remains.
+     */
+    @Test
+    void tags_useOneGreedyResource_withTheThreeMethods_andIamAuth() {
+        Map<String, String> paths = new HashMap<>();
+        Map<String, String> pathById = new HashMap<>();
+        for (var resource : synth.ofType("AWS::ApiGateway::Resource")) {
+            pathById.put(resource.getKey(), path(synth, Map.of("Ref", resource.getKey()), paths));
+        }
+        assertThat(pathById.values()).contains("/tags", "/tags/{resourceArn+}")
+                .doesNotContain("/tags/{resourceArn}")
+                .filteredOn(p -> p.startsWith("/tags/")).containsExactly("/tags/{resourceArn+}");
+        assertThat(pathById.values()).as("greedy resources are the last path part, and only /tags has one")
+                .filteredOn(p -> p.contains("+}")).containsExactly("/tags/{resourceArn+}");
+        Set<String> tagMethods = apiMethods(synth).stream().filter(m -> m.contains(" /tags")).collect(Collectors.toSet());
+        assertThat(tagMethods).containsExactlyInAnyOrder("POST /tags/{resourceArn+} AWS_IAM",
+                "DELETE /tags/{resourceArn+} AWS_IAM", "GET /tags/{resourceArn+} AWS_IAM");
+        for (var method : synth.ofType("AWS::ApiGateway::Method")) {
+            Map<String, Object> p = props(method.getValue());
+            if (path(synth, p.get("ResourceId"), paths).startsWith("/tags")) {
+                assertThat(map(p.get("Integration"))).containsEntry("Type", "AWS_PROXY");
+                assertThat(p.get("OperationName")).isIn("TagResource", "UntagResource", "ListTagsForResource");
+            }
+        }
+    }
+
     @Test
     void broker_mayReadTheTableAndAssumeRoles_only() {
         List<String> actions = actionsOf("AssumeRoleForPodIdentityRole");

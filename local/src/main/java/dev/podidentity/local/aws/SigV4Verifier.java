@@ -181,8 +181,12 @@ public final class SigV4Verifier {
                 + String.join(";", signed) + ", Signature=" + hex(hmac(key, stringToSign));
     }
 
-    /** Non-S3 services encode the (already encoded) path once more, after removing dot segments. */
-    private static String canonicalUri(String rawPath) {
+    /**
+     * The canonical URI for non-S3 services: the path exactly as received (still percent-encoded), dot segments
+     * removed, each segment URI-encoded once more. An SDK's {@code arn%3Aaws...%2Fdemo} becomes
+     * {@code arn%253Aaws...%252Fdemo}; a raw {@code arn:aws:...:cluster/demo} becomes {@code arn%3Aaws...%3Acluster/demo}.
+     */
+    static String canonicalUri(String rawPath) {
         if (rawPath == null || rawPath.isEmpty()) {
             return "/";
         }

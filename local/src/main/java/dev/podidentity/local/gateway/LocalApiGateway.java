@@ -28,7 +28,8 @@ import java.util.UUID;
 import java.util.function.Function;
 
 /**
- * A local API Gateway (REST API, Lambda proxy integration): resolves the route from the route table, verifies SigV4
+ * A local API Gateway (REST API, Lambda proxy integration): resolves the resource and method from the route table as
+ * API Gateway does ({@link ResourceMatcher}: decode once, then match; 403 "Missing Authentication Token" when none), verifies SigV4
  * for {@code execute-api} on AWS_IAM routes and that the caller's IAM policies allow {@code execute-api:Invoke} on the
  * method before any handler runs (403 with API Gateway's messages otherwise),
  * builds the same v1 proxy event API Gateway would (with {@code requestContext.identity} of the signed caller),
@@ -45,7 +46,7 @@ public final class LocalApiGateway implements AutoCloseable {
         boolean allows(dev.podidentity.local.aws.Principal caller, String action, String resourceArn);
     }
 
-    private final List<Route> routes;
+    private final ResourceMatcher<Route> resources;
     private final Map<Route, ApiHandler> handlers = new LinkedHashMap<>();
     private final SigV4Verifier verifier;
     private final String accountId;
@@ -57,7 +58,7 @@ public final class LocalApiGateway implements AutoCloseable {
 
     public LocalApiGateway(List<Route> routes, Function<Route, ApiHandler> handlerFactory, SigV4Verifier verifier,
                            Authorizer authorizer, String partition, String region, String accountId) {
-        this.routes = routes;
+        this.resources = ResourceMatcher.of(routes);
         this.verifier = verifier;
         this.authorizer = authorizer;
         this.partition = partition;
@@ -87,9 +88,6 @@ public final class LocalApiGateway implements AutoCloseable {
         }
     }
 
-    private record Match(Route route, Map<String, String> pathParameters) {
-    }
-
     private void handle(HttpExchange exchange) throws IOException {
         String requestId = UUID.randomUUID().toString();
         byte[] body = Http.readBody(exchange, MAX_BODY);
@@ -100,7 +98,7 @@ public final class LocalApiGateway implements AutoCloseable {
         String method = exchange.getRequestMethod();
         String rawPath = exchange.getRequestURI().getRawPath();
         String rawQuery = exchange.getRequestURI().getRawQuery();
-        Match match = match(method, rawPath);
+        ResourceMatcher.Match<Route> match = resources.match(method, rawPath);
         if (match == null) {
             reply(exchange, 403, requestId, "MissingAuthenticationTokenException", "Missing Authentication Token");
             return;
@@ -138,47 +136,13 @@ public final class LocalApiGateway implements AutoCloseable {
         }
         JsonNode response = JSON.readTree(responseJson);
         Map<String, String> headers = new HashMap<>();
-        response.path("headers").fields().forEachRemaining(h -> headers.put(h.getKey(), h.getValue().asText()));
+        response.path("headers").properties().forEach(h -> headers.put(h.getKey(), h.getValue().asText()));
         headers.put("x-amzn-RequestId", requestId);
         String text = response.path("body").isNull() ? "" : response.path("body").asText("");
         Http.send(exchange, response.path("statusCode").asInt(502), headers, text.getBytes(StandardCharsets.UTF_8));
     }
 
-    private Match match(String method, String rawPath) {
-        if (!rawPath.startsWith("/")) {
-            return null;
-        }
-        String[] segments = rawPath.substring(1).split("/", -1);
-        for (Route route : routes) {
-            if (!route.method().equals(method)) {
-                continue;
-            }
-            List<String> template = route.segments();
-            if (template.size() != segments.length) {
-                continue;
-            }
-            Map<String, String> params = new LinkedHashMap<>();
-            boolean ok = true;
-            for (int i = 0; i < segments.length && ok; i++) {
-                String t = template.get(i);
-                if (t.startsWith("{")) {
-                    if (segments[i].isEmpty()) {
-                        ok = false;
-                    } else {
-                        params.put(t.substring(1, t.length() - 1), decode(segments[i]));
-                    }
-                } else {
-                    ok = t.equals(segments[i]);
-                }
-            }
-            if (ok) {
-                return new Match(route, params);
-            }
-        }
-        return null;
-    }
-
-    private String event(HttpExchange exchange, Match match, String rawPath, String rawQuery, byte[] body,
+    private String event(HttpExchange exchange, ResourceMatcher.Match<Route> match, String rawPath, String rawQuery, byte[] body,
                          SigV4Verifier.Verified caller, String requestId) throws IOException {
         ObjectNode event = JSON.createObjectNode();
         event.put("resource", match.route().pathTemplate());
@@ -222,9 +186,14 @@ public final class LocalApiGateway implements AutoCloseable {
         context.put("resourceId", Integer.toHexString(match.route().pathTemplate().hashCode()));
         context.put("resourcePath", match.route().pathTemplate());
         context.put("httpMethod", exchange.getRequestMethod());
+        context.put("operationName", match.route().operation());
         context.put("requestId", requestId);
         context.put("extendedRequestId", requestId);
         context.put("path", "/local" + rawPath);
+        String host = exchange.getRequestHeaders().getFirst("Host");
+        if (host != null) {
+            context.put("domainName", host);
+        }
         context.put("stage", "local");
         context.put("protocol", "HTTP/1.1");
         Instant now = Instant.now();
