@@ -23,10 +23,12 @@ final class TablePermissions {
             Map.entry("DescribeCluster", READ_ITEM),
             Map.entry("ListClusters", List.of("dynamodb:Query")),
             Map.entry("DeleteCluster", List.of("dynamodb:GetItem", "dynamodb:DeleteItem")),
-            Map.entry("AssumeRoleForPodIdentity", READ_ITEM));
+            Map.entry("AssumeRoleForPodIdentity", READ_ITEM),
+            Map.entry("DiagnosePodIdentity", READ_ITEM));
 
-    /** Operations that check roles with IAM at create/update time. */
-    static final List<String> ROLE_CHECKS = List.of("CreatePodIdentityAssociation", "UpdatePodIdentityAssociation");
+    /** Operations that check roles with IAM (GetRole, SimulatePrincipalPolicy): at create/update time, and diagnosis. */
+    static final List<String> ROLE_CHECKS = List.of("CreatePodIdentityAssociation", "UpdatePodIdentityAssociation",
+            "DiagnosePodIdentity");
 
     private TablePermissions() {
     }

@@ -41,6 +41,8 @@ public final class Routes {
                     ListClustersHandler.class, AWS_IAM, c -> new ListClustersHandler(c.clusters())),
             new Route("DeleteCluster", "DELETE", "/clusters/{name}",
                     DeleteClusterHandler.class, AWS_IAM, c -> new DeleteClusterHandler(c.clusters())),
+            new Route("DiagnosePodIdentity", "POST", "/clusters/{name}/diagnose",
+                    DiagnosePodIdentityHandler.class, AWS_IAM, c -> new DiagnosePodIdentityHandler(c.diagnosis())),
             // EKS Auth. API Gateway allows one variable name per path level, so the label is {name} here too.
             new Route("AssumeRoleForPodIdentity", "POST", "/clusters/{name}/assume-role-for-pod-identity",
                     AssumeRoleForPodIdentityHandler.class, NONE, AssumeRoleForPodIdentityHandler::new));

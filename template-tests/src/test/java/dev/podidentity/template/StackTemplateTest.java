@@ -165,7 +165,7 @@ class StackTemplateTest {
             assertThat(dynamo).as(route.operation()).isNotEmpty().doesNotContain("dynamodb:Scan", "dynamodb:BatchWriteItem");
             boolean writes = dynamo.stream().anyMatch(a -> a.matches("dynamodb:(Put|Update|Delete)Item"));
             assertThat(writes && actions.contains("sts:AssumeRole")).isFalse();
-            if (route.operation().matches("(Create|Update)PodIdentityAssociation")) {
+            if (route.operation().matches("(Create|Update)PodIdentityAssociation|DiagnosePodIdentity")) {
                 assertThat(actions).contains("iam:GetRole", "iam:SimulatePrincipalPolicy");
             } else {
                 assertThat(actions).filteredOn(a -> a.startsWith("iam:")).isEmpty();
@@ -178,6 +178,16 @@ class StackTemplateTest {
                 }
             }
         }
+    }
+
+    @Test
+    void diagnose_mayOnlyGetItems_andReadIam_neverSts() {
+        List<String> actions = actionsOf("DiagnosePodIdentityRole");
+        assertThat(actions).filteredOn(a -> !a.startsWith("logs:") && !a.startsWith("xray:"))
+                .as("one table read, IAM reads; no write, no Query/Scan, no sts:* (diagnosis never mints credentials)")
+                .containsExactlyInAnyOrder("dynamodb:GetItem", "iam:GetRole", "iam:SimulatePrincipalPolicy");
+        Map<String, Object> fn = props(synth.resources().get("DiagnosePodIdentityFunction"));
+        assertThat(map(map(fn.get("Environment")).get("Variables"))).containsKey("BROKER_ROLE_ARN");
     }
 
     /** Every action granted to a role by the policies attached to it. */
