@@ -226,6 +226,29 @@ class DiagnosePodIdentityTest {
     }
 
     @Test
+    void hmacSignedToken_failsTokenAlgorithm() throws Exception {
+        Setup s = associated();
+        SignedJWT hs = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).keyID(key.getKeyID()).build(),
+                claims(s.namespace(), s.serviceAccount()).build());
+        hs.sign(new com.nimbusds.jose.crypto.MACSigner(key.toPublicJWK().toRSAPublicKey().getEncoded()));
+        JsonNode d = diagnose(cluster, request(s.namespace(), s.serviceAccount()).put("token", hs.serialize()));
+        assertFirstFailure(d, "tokenAlgorithm", "RSA or ECDSA");
+        assertThat(step(d, "tokenSignature").path("status").asText()).isEqualTo("SKIP");
+    }
+
+    @Test
+    void tokenNamingItsOwnKeySource_failsTokenHeader() throws Exception {
+        Setup s = associated();
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID())
+                .jwkURL(URI.create("https://attacker.example/jwks")).build(), claims(s.namespace(), s.serviceAccount()).build());
+        jwt.sign(new RSASSASigner(key));
+        JsonNode d = diagnose(cluster, request(s.namespace(), s.serviceAccount()).put("token", jwt.serialize()));
+        JsonNode failed = assertFirstFailure(d, "tokenHeader", "not a Kubernetes projected token");
+        assertThat(failed.path("detail").asText()).contains("'jku'");
+        assertThat(failures(d)).containsExactly("tokenHeader");
+    }
+
+    @Test
     void unknownKid_saysKeysRotated_reRegisterWithTheCurrentJwks() {
         Setup s = associated();
         RSAKey rotated = Keys.rsa("diag-2");
