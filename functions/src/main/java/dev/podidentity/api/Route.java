@@ -53,6 +53,9 @@ public enum Route {
             AWS_IAM, ADMIN, Set.of(QUERY), Set.of()),
     DELETE_CLUSTER("DeleteCluster", "DELETE", "/clusters/{name}",
             AWS_IAM, ADMIN, Set.of(GET_ITEM, DELETE_ITEM), Set.of()),
+    /** Why a pod gets no credentials: every check of the credential path, read-only (never mints credentials). */
+    DIAGNOSE_POD_IDENTITY("DiagnosePodIdentity", "POST", "/clusters/{name}/diagnose",
+            AWS_IAM, ADMIN, Set.of(GET_ITEM), Set.of(CHECKS_ROLES)),
     /**
      * EKS Auth. The wire path is {@code /clusters/{clusterName}/...}; API Gateway allows one variable name per path
      * level and {@code /clusters/{name}} already exists, so the label is {@code {name}} here too.

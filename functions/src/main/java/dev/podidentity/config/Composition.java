@@ -4,10 +4,10 @@ import dev.podidentity.adapter.dynamodb.DynamoStore;
 import dev.podidentity.adapter.iam.IamRoleValidator;
 import dev.podidentity.domain.CredentialIssuer;
 import dev.podidentity.domain.PodIdentityStore;
-import dev.podidentity.domain.RoleValidator;
 import dev.podidentity.service.AssociationService;
 import dev.podidentity.service.ClusterService;
 import dev.podidentity.service.CredentialService;
+import dev.podidentity.service.DiagnosisService;
 import dev.podidentity.adapter.sts.StsCredentialIssuer;
 import dev.podidentity.service.PageTokens;
 import dev.podidentity.service.TagService;
@@ -44,12 +44,13 @@ public final class Composition {
     /** Built through the adapter so that no STS type appears here: the admin package has no STS client. */
     private final Supplier<CredentialIssuer> credentialIssuer;
     /** Built through the adapter so that no IAM type appears here: the broker's package has no IAM client. */
-    private final Supplier<RoleValidator> roleValidator;
+    private final Supplier<IamRoleValidator> roleValidator;
     private final Supplier<PodIdentityStore> store;
     private final Supplier<AssociationService> associations;
     private final Supplier<ClusterService> clusters;
     private final Supplier<TagService> tags;
     private final Supplier<CredentialService> credentialService;
+    private final Supplier<DiagnosisService> diagnosis;
 
     private Composition(Settings settings, AwsCredentialsProvider credentials) {
         this.settings = settings;
@@ -66,6 +67,7 @@ public final class Composition {
         this.clusters = memoize(() -> new ClusterService(store.get(), settings.identity(), pageTokens, clock));
         this.tags = memoize(() -> new TagService(store.get(), settings.identity(), clock));
         this.credentialService = memoize(() -> new CredentialService(store.get(), credentialIssuer.get(), clock));
+        this.diagnosis = memoize(() -> new DiagnosisService(store.get(), roleValidator.get(), clock));
     }
 
     /** The composition of this execution environment, from the process environment (what Lambda runs). */
@@ -159,6 +161,10 @@ public final class Composition {
 
     public CredentialService credentials() {
         return credentialService.get();
+    }
+
+    public DiagnosisService diagnosis() {
+        return diagnosis.get();
     }
 
     static <T> Supplier<T> memoize(Supplier<T> supplier) {

@@ -36,6 +36,7 @@ public final class Routes {
             case DESCRIBE_CLUSTER -> new DescribeClusterHandler(c.clusters());
             case LIST_CLUSTERS -> new ListClustersHandler(c.clusters());
             case DELETE_CLUSTER -> new DeleteClusterHandler(c.clusters());
+            case DIAGNOSE_POD_IDENTITY -> new DiagnosePodIdentityHandler(c.diagnosis());
             case ASSUME_ROLE_FOR_POD_IDENTITY -> new AssumeRoleForPodIdentityHandler(c);
         };
     }

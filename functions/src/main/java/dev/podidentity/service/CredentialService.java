@@ -11,6 +11,8 @@ import dev.podidentity.domain.PodIdentityStore;
 import dev.podidentity.domain.ServiceException;
 import dev.podidentity.domain.SubjectBinding;
 import dev.podidentity.service.token.PodTokenVerifier;
+import dev.podidentity.service.token.TokenCheck;
+import dev.podidentity.service.token.TokenRejectedException;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
@@ -56,9 +58,8 @@ public final class CredentialService {
         PodClaims verified;
         try {
             verified = PodTokenVerifier.verify(token, current.issuer(), current.keys(), now);
-        } catch (ServiceException e) {
-            boolean unknownKey = e.code() == ErrorCode.INVALID_TOKEN && e.getMessage().contains("no key with kid");
-            if (!unknownKey || !now.isAfter(current.loadedAt().plus(KEY_REFRESH_INTERVAL))) {
+        } catch (TokenRejectedException e) {
+            if (e.reason() != TokenCheck.UNKNOWN_KID || !now.isAfter(current.loadedAt().plus(KEY_REFRESH_INTERVAL))) {
                 throw e;
             }
             current = keys(cluster, now, true);

@@ -59,6 +59,10 @@ class EventReplayTest {
         expect("describe-association", 200, null);
         expect("describe-association-not-found", 404, "ResourceNotFoundException");
         expect("update-association", 200, null);
+        expect("diagnose-pod-predates-association", 200, null);
+        expect("diagnose-no-association", 200, null);
+        expect("diagnose-unknown-cluster", 200, null);
+        expect("diagnose-missing-service-account", 400, "InvalidParameterException");
         expect("tag-resource", 200, null);
         expect("list-tags-for-resource", 200, null);
         expect("untag-resource", 200, null);
@@ -138,6 +142,12 @@ class EventReplayTest {
                 .isEqualTo(SEEDED);
         assertThat(body(RESPONSES.get("create-association-duplicate.json")).path("message").asText())
                 .startsWith("Association already exists: a-");
+        assertThat(body(RESPONSES.get("diagnose-pod-predates-association.json")).path("firstFailure").asText())
+                .isEqualTo("podCreatedAfterAssociation");
+        assertThat(body(RESPONSES.get("diagnose-no-association.json")).path("firstFailure").asText())
+                .isEqualTo("associationExists");
+        assertThat(body(RESPONSES.get("diagnose-unknown-cluster.json")).path("firstFailure").asText())
+                .isEqualTo("clusterRegistered");
     }
 
     /** Events whose outcome does not change when replayed, run again in fresh JVMs from the deployment packages. */

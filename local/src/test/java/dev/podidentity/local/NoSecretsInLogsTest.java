@@ -57,6 +57,11 @@ class NoSecretsInLogsTest {
             assertThatThrownBy(() -> auth.assumeRoleForPodIdentity(r -> r.clusterName(stack.localCluster().name()).token(expired)));
             assertThatThrownBy(() -> auth.assumeRoleForPodIdentity(r -> r.clusterName(stack.localCluster().name())
                     .token(token.substring(0, token.length() - 4) + "AAAA")));
+            String diagnosis = "{\"namespace\":\"" + ns + "\",\"serviceAccount\":\"sa\",\"token\":\"" + token + "\"";
+            assertThat(ClusterApi.signed("POST", "/clusters/" + stack.localCluster().name() + "/diagnose", diagnosis + "}")
+                    .status()).isEqualTo(200);
+            assertThat(ClusterApi.signed("POST", "/clusters/" + stack.localCluster().name() + "/diagnose",
+                    diagnosis + ",\"podCreatedAt\":\"x\"}").status()).isEqualTo(400);
             stack.aws().setFault("sts", AwsStandIn.Fault.FAIL);
             assertThatThrownBy(() -> auth.assumeRoleForPodIdentity(r -> r.clusterName(stack.localCluster().name()).token(token)));
         } finally {
@@ -67,7 +72,7 @@ class NoSecretsInLogsTest {
         }
         String text = logs.toString();
         assertThat(text).as("the refusals and the failure were logged").contains("ExpiredTokenException")
-                .contains("InvalidTokenException").contains("ServiceUnavailableException");
+                .contains("InvalidTokenException").contains("ServiceUnavailableException").contains("DiagnosePodIdentity refused");
         String[] parts = token.split("\\.");
         assertThat(text).doesNotContain(parts[1]).doesNotContain(parts[2]).doesNotContain(issuedSecret)
                 .doesNotContain(expired.split("\\.")[1]);

@@ -217,6 +217,16 @@ class StackTemplateTest {
         }
     }
 
+    @Test
+    void diagnose_mayOnlyGetItems_andReadIam_neverSts() {
+        List<String> actions = actionsOf("DiagnosePodIdentityRole");
+        assertThat(actions).filteredOn(a -> !a.startsWith("logs:") && !a.startsWith("xray:"))
+                .as("one table read, IAM reads; no write, no Query/Scan, no sts:* (diagnosis never mints credentials)")
+                .containsExactlyInAnyOrder("dynamodb:GetItem", "iam:GetRole", "iam:SimulatePrincipalPolicy");
+        Map<String, Object> fn = props(synth.resources().get("DiagnosePodIdentityFunction"));
+        assertThat(map(map(fn.get("Environment")).get("Variables"))).containsKey("BROKER_ROLE_ARN");
+    }
+
     /** Every action granted to a role by the policies attached to it. */
     static List<String> actionsOf(String roleLogicalIdPrefix) {
         String roleId = synth.resources().keySet().stream().filter(k -> k.startsWith(roleLogicalIdPrefix)

@@ -12,7 +12,6 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import dev.podidentity.domain.ErrorCode;
 import dev.podidentity.domain.PodClaims;
 import dev.podidentity.domain.ServiceException;
 import dev.podidentity.domain.Subject;
@@ -20,6 +19,7 @@ import dev.podidentity.domain.Text;
 import java.text.ParseException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
@@ -29,8 +29,10 @@ import java.util.Set;
  * Verifies a pod's projected service-account token against its cluster's registered keys, as EKS Auth does:
  * algorithm allow-list (no {@code none}, no HMAC), key chosen by {@code kid} from the registered JWKS only (never
  * {@code jku}/{@code x5u}/{@code jwk}/{@code x5c}), issuer, audience, time claims with bounded skew and lifetime,
- * and a subject consistent with the {@code kubernetes.io} claims. Expired tokens are ExpiredTokenException; every
- * other failure is InvalidTokenException naming the check. The token itself is never put in a message.
+ * and a subject consistent with the {@code kubernetes.io} claims. Each check is a {@link TokenCheck}; a refusal is a
+ * {@link TokenRejectedException} carrying it (expired tokens answer ExpiredTokenException, every other failure
+ * InvalidTokenException). The broker ({@link #verify}) stops at the first failure; diagnosis ({@link #inspect}) runs
+ * the same checks in the same order and reports each. The token itself is never put in a message.
  */
 public final class PodTokenVerifier {
     public static final String AUDIENCE = "pods.eks.amazonaws.com";
@@ -45,95 +47,157 @@ public final class PodTokenVerifier {
     private PodTokenVerifier() {
     }
 
-    /** Verifies {@code token} for a cluster with this issuer and key set at {@code now}. */
+    /**
+     * Verifies {@code token} for a cluster with this issuer and key set at {@code now}; a refusal is a
+     * {@link TokenRejectedException} naming the first check that failed.
+     */
     public static PodClaims verify(String token, String issuer, JWKSet keys, Instant now) {
         if (token == null || token.isEmpty()) {
-            throw ServiceException.invalidParameter("token is required: the pod's projected service-account token");
+            throw new TokenRejectedException(TokenCheck.MISSING, "token is required: the pod's projected service-account token");
         }
+        Run run = new Run(true);
+        run(token, issuer, keys, now, run);
+        return run.pod;
+    }
+
+    /**
+     * Runs every check on {@code token} without stopping at the first failure (for diagnosis): the same checks, in the
+     * same order, as {@link #verify}, so the first failure here is exactly what {@link #verify} throws. Claims are
+     * still read when the signature does not verify; they are reported, never trusted.
+     */
+    public static TokenInspection inspect(String token, String issuer, JWKSet keys, Instant now) {
+        if (token == null || token.isEmpty()) {
+            throw new TokenRejectedException(TokenCheck.MISSING, "token is required: the pod's projected service-account token");
+        }
+        Run run = new Run(false);
+        run(token, issuer, keys, now, run);
+        return new TokenInspection(run.outcomes, run.namespace, run.serviceAccount, run.pod);
+    }
+
+    private static void run(String token, String issuer, JWKSet keys, Instant now, Run run) {
+        SignedJWT jwt = null;
+        JWTClaimsSet claims = null;
         if (token.length() > MAX_TOKEN_BYTES) {
-            throw invalid("the token is larger than " + MAX_TOKEN_BYTES + " bytes");
+            run.fail(TokenCheck.MALFORMED, invalid("the token is larger than " + MAX_TOKEN_BYTES + " bytes"));
+        } else if (token.chars().filter(c -> c == '.').count() != 2) {
+            run.fail(TokenCheck.MALFORMED, invalid("the token is not a compact JWS (three base64url parts separated by dots)"));
+        } else {
+            try {
+                jwt = SignedJWT.parse(token);
+                claims = jwt.getJWTClaimsSet();
+            } catch (ParseException e) {
+                run.fail(TokenCheck.MALFORMED, invalid(jwt == null ? "the token is not a signed JWT"
+                        : "the token's claims are not a JSON object"));
+            }
         }
-        if (token.chars().filter(c -> c == '.').count() != 2) {
-            throw invalid("the token is not a compact JWS (three base64url parts separated by dots)");
-        }
-        SignedJWT jwt;
-        try {
-            jwt = SignedJWT.parse(token);
-        } catch (ParseException e) {
-            throw invalid("the token is not a signed JWT");
+        if (jwt == null || claims == null) {
+            run.skipAll(TokenCheck.MALFORMED, "the token cannot be read");
+            return;
         }
         JWSHeader header = jwt.getHeader();
-        if (!ALGORITHMS.contains(header.getAlgorithm())) {
-            throw invalid("algorithm " + header.getAlgorithm() + " is not accepted (use RS256, RS384, RS512, ES256, ES384 or PS256)");
+        run.pass(TokenCheck.MALFORMED, "a signed JWT");
+
+        JWSAlgorithm alg = header.getAlgorithm();
+        boolean algorithmAccepted = ALGORITHMS.contains(alg);
+        if (algorithmAccepted) {
+            run.pass(TokenCheck.ALGORITHM, "algorithm " + alg);
+        } else {
+            run.fail(TokenCheck.ALGORITHM, invalid("algorithm " + alg
+                    + " is not accepted (use RS256, RS384, RS512, ES256, ES384 or PS256)"));
         }
+
+        String kid = header.getKeyID();
+        String headerProblem = headerProblem(header, kid);
+        if (headerProblem == null) {
+            run.pass(TokenCheck.HEADER, "no key-source or critical parameters; kid '" + Text.printable(kid) + "'");
+        } else {
+            run.fail(TokenCheck.HEADER, invalid(headerProblem));
+        }
+
+        JWK key = kid == null || kid.isEmpty() ? null : keys.getKeyByKeyId(kid);
+        if (kid == null || kid.isEmpty()) {
+            run.skip(TokenCheck.UNKNOWN_KID, "the token header has no 'kid'");
+        } else if (key == null) {
+            run.fail(TokenCheck.UNKNOWN_KID, invalid("no key with kid '" + Text.printable(kid) + "' is registered for this cluster"));
+        } else {
+            run.pass(TokenCheck.UNKNOWN_KID, "kid '" + Text.printable(kid) + "' is a registered key");
+        }
+
+        if (!algorithmAccepted || key == null) {
+            run.skip(TokenCheck.SIGNATURE, !algorithmAccepted ? "the algorithm is not accepted" : "no registered key to verify with");
+        } else {
+            checkSignature(jwt, alg, key, run);
+        }
+
+        checkClaims(claims, issuer, now, run);
+    }
+
+    private static String headerProblem(JWSHeader header, String kid) {
         for (String name : header.getIncludedParams()) {
             if (FORBIDDEN_HEADERS.contains(name)) {
-                throw invalid("header parameter '" + name + "' is not accepted: keys come from the registered JWKS only");
+                return "header parameter '" + name + "' is not accepted: keys come from the registered JWKS only";
             }
         }
         if (header.getCriticalParams() != null && !header.getCriticalParams().isEmpty()) {
-            throw invalid("critical header parameters " + header.getCriticalParams() + " are not understood");
+            return "critical header parameters " + header.getCriticalParams() + " are not understood";
         }
-        String kid = header.getKeyID();
         if (kid == null || kid.isEmpty()) {
-            throw invalid("the token header has no 'kid'");
+            return "the token header has no 'kid'";
         }
-        JWK key = keys.getKeyByKeyId(kid);
-        if (key == null) {
-            throw invalid("no key with kid '" + Text.printable(kid) + "' is registered for this cluster");
+        return null;
+    }
+
+    private static void checkSignature(SignedJWT jwt, JWSAlgorithm alg, JWK key, Run run) {
+        String kid = Text.printable(key.getKeyID());
+        JWSVerifier verifier;
+        if (JWSAlgorithm.Family.RSA.contains(alg) && key instanceof RSAKey rsa) {
+            try {
+                verifier = new RSASSAVerifier(rsa);
+            } catch (JOSEException e) {
+                verifier = null;
+            }
+        } else if (JWSAlgorithm.Family.EC.contains(alg) && key instanceof ECKey ec) {
+            try {
+                verifier = new ECDSAVerifier(ec);
+            } catch (JOSEException e) {
+                verifier = null;
+            }
+        } else {
+            run.fail(TokenCheck.SIGNATURE, invalid("algorithm " + alg + " does not match the type of key '" + kid
+                    + "' (" + key.getKeyType() + ")"));
+            return;
         }
         try {
-            if (!jwt.verify(verifier(header.getAlgorithm(), key))) {
-                throw invalid("the signature does not verify with the registered key '" + Text.printable(kid) + "'");
+            if (verifier != null && jwt.verify(verifier)) {
+                run.pass(TokenCheck.SIGNATURE, "verifies with the registered key '" + kid + "'");
+            } else if (verifier == null) {
+                run.fail(TokenCheck.SIGNATURE, invalid("the signature cannot be verified with the registered key '" + kid + "'"));
+            } else {
+                run.fail(TokenCheck.SIGNATURE, invalid("the signature does not verify with the registered key '" + kid + "'"));
             }
         } catch (JOSEException e) {
-            throw invalid("the signature cannot be verified with the registered key '" + Text.printable(kid) + "'");
+            run.fail(TokenCheck.SIGNATURE, invalid("the signature cannot be verified with the registered key '" + kid + "'"));
         }
-        JWTClaimsSet claims;
-        try {
-            claims = jwt.getJWTClaimsSet();
-        } catch (ParseException e) {
-            throw invalid("the token's claims are not a JSON object");
-        }
-        return checkClaims(claims, issuer, now);
     }
 
-    private static JWSVerifier verifier(JWSAlgorithm alg, JWK key) throws JOSEException {
-        if (JWSAlgorithm.Family.RSA.contains(alg) && key instanceof RSAKey rsa) {
-            return new RSASSAVerifier(rsa);
-        }
-        if (JWSAlgorithm.Family.EC.contains(alg) && key instanceof ECKey ec) {
-            return new ECDSAVerifier(ec);
-        }
-        throw invalid("algorithm " + alg + " does not match the type of key '" + key.getKeyID() + "' (" + key.getKeyType() + ")");
-    }
-
-    private static PodClaims checkClaims(JWTClaimsSet claims, String issuer, Instant now) {
-        if (!issuer.equals(claims.getIssuer())) {
-            throw invalid("issuer '" + Text.printable(claims.getIssuer()) + "' is not the cluster's registered issuer");
+    private static void checkClaims(JWTClaimsSet claims, String issuer, Instant now, Run run) {
+        if (issuer.equals(claims.getIssuer())) {
+            run.pass(TokenCheck.ISSUER, "issuer '" + Text.printable(issuer) + "' is the registered issuer");
+        } else {
+            run.fail(TokenCheck.ISSUER, invalid("issuer '" + Text.printable(claims.getIssuer())
+                    + "' is not the cluster's registered issuer"));
         }
         List<String> audience = claims.getAudience();
-        if (audience == null || !audience.contains(AUDIENCE)) {
-            throw invalid("audience must include " + AUDIENCE);
+        if (audience != null && audience.contains(AUDIENCE)) {
+            run.pass(TokenCheck.AUDIENCE, "audience includes " + AUDIENCE);
+        } else {
+            run.fail(TokenCheck.AUDIENCE, invalid("audience must include " + AUDIENCE));
         }
-        Instant exp = instant(claims.getExpirationTime(), "exp");
-        Instant iat = instant(claims.getIssueTime(), "iat");
-        Date nbfDate = claims.getNotBeforeTime();
-        if (now.isAfter(exp.plus(SKEW))) {
-            throw new ServiceException(ErrorCode.EXPIRED_TOKEN, "The token expired at " + exp);
-        }
-        if (iat.isAfter(now.plus(SKEW))) {
-            throw invalid("the token is issued in the future (iat " + iat + ")");
-        }
-        if (nbfDate != null && nbfDate.toInstant().isAfter(now.plus(SKEW))) {
-            throw invalid("the token is not valid before " + nbfDate.toInstant());
-        }
-        if (!exp.isAfter(iat)) {
-            throw invalid("the token expires before it is issued");
-        }
-        if (Duration.between(iat, exp).compareTo(MAX_LIFETIME) > 0) {
-            throw invalid("the token's lifetime exceeds " + MAX_LIFETIME.toHours() + " hours");
-        }
+
+        Instant exp = instant(claims.getExpirationTime());
+        Instant iat = instant(claims.getIssueTime());
+        Subject subject = null;
+        String claimsProblem = exp == null ? "the token has no 'exp' claim" : iat == null ? "the token has no 'iat' claim" : null;
         Map<String, Object> k8s;
         try {
             k8s = claims.getJSONObjectClaim("kubernetes.io");
@@ -141,36 +205,143 @@ public final class PodTokenVerifier {
             k8s = null;
         }
         if (k8s == null) {
-            throw invalid("the token has no kubernetes.io claims");
+            claimsProblem = claimsProblem != null ? claimsProblem : "the token has no kubernetes.io claims";
+        } else {
+            String namespace = string(k8s.get("namespace"));
+            String serviceAccount = string(nested(k8s, "serviceaccount").get("name"));
+            Map<String, Object> pod = nested(k8s, "pod");
+            String podName = string(pod.get("name"));
+            String podUid = string(pod.get("uid"));
+            String k8sProblem = null;
+            if (namespace == null || serviceAccount == null) {
+                k8sProblem = "the kubernetes.io claims name no namespace or service account";
+            } else {
+                run.namespace = namespace;
+                run.serviceAccount = serviceAccount;
+                try {
+                    subject = new Subject(namespace, serviceAccount);
+                } catch (ServiceException e) {
+                    k8sProblem = "the kubernetes.io claims are malformed: " + e.getMessage();
+                }
+                if (k8sProblem == null && (podName == null || podName.isEmpty() || podUid == null || podUid.isEmpty())) {
+                    k8sProblem = "the token is not bound to a pod (kubernetes.io.pod name and uid are required)";
+                }
+            }
+            claimsProblem = claimsProblem != null ? claimsProblem : k8sProblem;
+            if (claimsProblem == null) {
+                run.podName = podName;
+                run.podUid = podUid;
+            }
         }
-        String namespace = string(k8s.get("namespace"));
-        String serviceAccount = string(nested(k8s, "serviceaccount").get("name"));
-        Map<String, Object> pod = nested(k8s, "pod");
-        String podName = string(pod.get("name"));
-        String podUid = string(pod.get("uid"));
-        if (namespace == null || serviceAccount == null) {
-            throw invalid("the kubernetes.io claims name no namespace or service account");
+        if (claimsProblem == null) {
+            run.pass(TokenCheck.CLAIMS, "exp, iat and kubernetes.io claims for pod '" + Text.printable(run.podName) + "'");
+        } else {
+            run.fail(TokenCheck.CLAIMS, invalid(claimsProblem));
         }
-        if (podName == null || podName.isEmpty() || podUid == null || podUid.isEmpty()) {
-            throw invalid("the token is not bound to a pod (kubernetes.io.pod name and uid are required)");
+
+        if (exp == null) {
+            run.skip(TokenCheck.EXPIRED, "the token has no 'exp' claim");
+        } else if (now.isAfter(exp.plus(SKEW))) {
+            run.fail(TokenCheck.EXPIRED, "The token expired at " + exp);
+        } else {
+            run.pass(TokenCheck.EXPIRED, "expires at " + exp);
         }
-        Subject subject;
-        try {
-            subject = new Subject(namespace, serviceAccount);
-        } catch (ServiceException e) {
-            throw invalid("the kubernetes.io claims are malformed: " + e.getMessage());
+
+        Date nbfDate = claims.getNotBeforeTime();
+        if (iat != null && iat.isAfter(now.plus(SKEW))) {
+            run.fail(TokenCheck.NOT_YET_VALID, invalid("the token is issued in the future (iat " + iat + ")"));
+        } else if (nbfDate != null && nbfDate.toInstant().isAfter(now.plus(SKEW))) {
+            run.fail(TokenCheck.NOT_YET_VALID, invalid("the token is not valid before " + nbfDate.toInstant()));
+        } else if (iat == null) {
+            run.skip(TokenCheck.NOT_YET_VALID, "the token has no 'iat' claim");
+        } else {
+            run.pass(TokenCheck.NOT_YET_VALID, "issued at " + iat + (nbfDate == null ? "" : ", valid from " + nbfDate.toInstant()));
         }
-        if (!subject.tokenSubject().equals(claims.getSubject())) {
-            throw invalid("subject '" + Text.printable(claims.getSubject()) + "' does not match the kubernetes.io claims");
+
+        if (exp == null || iat == null) {
+            run.skip(TokenCheck.LIFETIME, "the token lacks 'exp' or 'iat'");
+        } else {
+            String lifetimeProblem = lifetimeProblem(iat, exp);
+            if (lifetimeProblem == null) {
+                run.pass(TokenCheck.LIFETIME, "lifetime " + Duration.between(iat, exp));
+            } else {
+                run.fail(TokenCheck.LIFETIME, invalid(lifetimeProblem));
+            }
         }
-        return new PodClaims(namespace, serviceAccount, podName, podUid, AUDIENCE);
+
+        if (subject == null) {
+            run.skip(TokenCheck.SUBJECT, "the kubernetes.io claims name no valid service account");
+        } else if (!subject.tokenSubject().equals(claims.getSubject())) {
+            run.fail(TokenCheck.SUBJECT, invalid("subject '" + Text.printable(claims.getSubject())
+                    + "' does not match the kubernetes.io claims"));
+        } else {
+            run.pass(TokenCheck.SUBJECT, "subject " + subject.tokenSubject());
+        }
+        if (!run.failed) {
+            run.pod = new PodClaims(subject.namespace(), subject.serviceAccount(), run.podName, run.podUid, AUDIENCE);
+        }
     }
 
-    private static Instant instant(Date date, String claim) {
-        if (date == null) {
-            throw invalid("the token has no '" + claim + "' claim");
+    /** The lifetime rule: null when {@code exp - iat} is acceptable, else what is wrong with it. */
+    private static String lifetimeProblem(Instant iat, Instant exp) {
+        if (!exp.isAfter(iat)) {
+            return "the token expires before it is issued";
         }
-        return date.toInstant();
+        if (Duration.between(iat, exp).compareTo(MAX_LIFETIME) > 0) {
+            return "the token's lifetime exceeds " + MAX_LIFETIME.toHours() + " hours";
+        }
+        return null;
+    }
+
+    /** One pass over the checks: collecting every outcome (diagnosis), or throwing at the first failure (broker). */
+    private static final class Run {
+        final boolean failFast;
+        final List<TokenInspection.Outcome> outcomes = new ArrayList<>();
+        boolean failed;
+        String namespace;
+        String serviceAccount;
+        String podName;
+        String podUid;
+        PodClaims pod;
+
+        Run(boolean failFast) {
+            this.failFast = failFast;
+        }
+
+        void pass(TokenCheck check, String detail) {
+            if (!failFast) {
+                outcomes.add(new TokenInspection.Outcome(check, TokenInspection.Status.PASS, detail, null));
+            }
+        }
+
+        void fail(TokenCheck check, String message) {
+            TokenRejectedException e = new TokenRejectedException(check, message);
+            if (failFast) {
+                throw e;
+            }
+            failed = true;
+            outcomes.add(new TokenInspection.Outcome(check, TokenInspection.Status.FAIL, message, e));
+        }
+
+        void skip(TokenCheck check, String why) {
+            failed = true;
+            if (!failFast) {
+                outcomes.add(new TokenInspection.Outcome(check, TokenInspection.Status.SKIP, why, null));
+            }
+        }
+
+        /** Skips every check after {@code failed}. */
+        void skipAll(TokenCheck after, String why) {
+            for (TokenCheck c : TokenCheck.values()) {
+                if (c.ordinal() > after.ordinal()) {
+                    skip(c, why);
+                }
+            }
+        }
+    }
+
+    private static Instant instant(Date date) {
+        return date == null ? null : date.toInstant();
     }
 
     @SuppressWarnings("unchecked")
@@ -183,7 +354,7 @@ public final class PodTokenVerifier {
         return v instanceof String s ? s : null;
     }
 
-    private static ServiceException invalid(String check) {
-        return new ServiceException(ErrorCode.INVALID_TOKEN, "The token is invalid: " + check);
+    private static String invalid(String check) {
+        return "The token is invalid: " + check;
     }
 }

@@ -20,7 +20,6 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.podidentity.domain.ErrorCode;
 import dev.podidentity.domain.PodClaims;
-import dev.podidentity.domain.ServiceException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -122,62 +121,102 @@ class PodTokenVerifierTest {
         SignedJWT hs = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).keyID("rsa-1").build(), claims().build());
         hs.sign(new MACSigner(rsa.toPublicJWK().toRSAPublicKey().getEncoded()));
         return Stream.of(
-                Arguments.of("alg none", none, ErrorCode.INVALID_TOKEN, "signed JWT"),
-                Arguments.of("HS256 with the public key", hs.serialize(), ErrorCode.INVALID_TOKEN, "algorithm HS256"),
-                Arguments.of("unknown kid", sign(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("nope").build(),
+                Arguments.of("alg none", TokenCheck.MALFORMED, none, ErrorCode.INVALID_TOKEN, "signed JWT"),
+                Arguments.of("HS256 with the public key", TokenCheck.ALGORITHM, hs.serialize(), ErrorCode.INVALID_TOKEN, "algorithm HS256"),
+                Arguments.of("unknown kid", TokenCheck.UNKNOWN_KID, sign(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("nope").build(),
                         claims().build(), rsa), ErrorCode.INVALID_TOKEN, "no key with kid 'nope'"),
-                Arguments.of("no kid", sign(new JWSHeader.Builder(JWSAlgorithm.RS256).build(), claims().build(), rsa),
+                Arguments.of("no kid", TokenCheck.HEADER, sign(new JWSHeader.Builder(JWSAlgorithm.RS256).build(), claims().build(), rsa),
                         ErrorCode.INVALID_TOKEN, "no 'kid'"),
-                Arguments.of("another cluster's key under our kid", sign(rsHeader, claims().build(), otherCluster),
+                Arguments.of("another cluster's key under our kid", TokenCheck.SIGNATURE, sign(rsHeader, claims().build(), otherCluster),
                         ErrorCode.INVALID_TOKEN, "signature does not verify"),
-                Arguments.of("RS256 naming the EC key", sign(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("ec-1").build(),
+                Arguments.of("RS256 naming the EC key", TokenCheck.SIGNATURE, sign(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("ec-1").build(),
                         claims().build(), rsa), ErrorCode.INVALID_TOKEN, "does not match the type"),
-                Arguments.of("wrong issuer", rs256(claims().issuer("https://evil").build()), ErrorCode.INVALID_TOKEN, "issuer"),
-                Arguments.of("no audience", rs256(claims().audience((String) null).build()), ErrorCode.INVALID_TOKEN, "audience"),
-                Arguments.of("foreign audience", rs256(claims().audience("sts.amazonaws.com").build()), ErrorCode.INVALID_TOKEN, "audience"),
-                Arguments.of("expired", rs256(claims().expirationTime(Date.from(NOW.minusSeconds(61))).build()),
+                Arguments.of("wrong issuer", TokenCheck.ISSUER, rs256(claims().issuer("https://evil").build()), ErrorCode.INVALID_TOKEN, "issuer"),
+                Arguments.of("no audience", TokenCheck.AUDIENCE, rs256(claims().audience((String) null).build()), ErrorCode.INVALID_TOKEN, "audience"),
+                Arguments.of("foreign audience", TokenCheck.AUDIENCE, rs256(claims().audience("sts.amazonaws.com").build()), ErrorCode.INVALID_TOKEN, "audience"),
+                Arguments.of("expired", TokenCheck.EXPIRED, rs256(claims().expirationTime(Date.from(NOW.minusSeconds(61))).build()),
                         ErrorCode.EXPIRED_TOKEN, "expired"),
-                Arguments.of("no exp", rs256(claims().expirationTime(null).build()), ErrorCode.INVALID_TOKEN, "'exp'"),
-                Arguments.of("no iat", rs256(claims().issueTime(null).build()), ErrorCode.INVALID_TOKEN, "'iat'"),
-                Arguments.of("nbf in the future", rs256(claims().notBeforeTime(Date.from(NOW.plusSeconds(120))).build()),
+                Arguments.of("no exp", TokenCheck.CLAIMS, rs256(claims().expirationTime(null).build()), ErrorCode.INVALID_TOKEN, "'exp'"),
+                Arguments.of("no iat", TokenCheck.CLAIMS, rs256(claims().issueTime(null).build()), ErrorCode.INVALID_TOKEN, "'iat'"),
+                Arguments.of("nbf in the future", TokenCheck.NOT_YET_VALID, rs256(claims().notBeforeTime(Date.from(NOW.plusSeconds(120))).build()),
                         ErrorCode.INVALID_TOKEN, "not valid before"),
-                Arguments.of("iat in the future", rs256(claims().issueTime(Date.from(NOW.plusSeconds(120))).build()),
+                Arguments.of("iat in the future", TokenCheck.NOT_YET_VALID, rs256(claims().issueTime(Date.from(NOW.plusSeconds(120))).build()),
                         ErrorCode.INVALID_TOKEN, "issued in the future"),
-                Arguments.of("lifetime over 48 h", rs256(claims().expirationTime(Date.from(NOW.plus(Duration.ofHours(49)))).build()),
+                Arguments.of("lifetime over 48 h", TokenCheck.LIFETIME, rs256(claims().expirationTime(Date.from(NOW.plus(Duration.ofHours(49)))).build()),
                         ErrorCode.INVALID_TOKEN, "lifetime"),
-                Arguments.of("sub disagrees with kubernetes.io", rs256(claims().subject("system:serviceaccount:payments:admin").build()),
+                Arguments.of("sub disagrees with kubernetes.io", TokenCheck.SUBJECT, rs256(claims().subject("system:serviceaccount:payments:admin").build()),
                         ErrorCode.INVALID_TOKEN, "does not match"),
-                Arguments.of("no kubernetes.io claims", rs256(claims().claim("kubernetes.io", null).build()),
+                Arguments.of("no kubernetes.io claims", TokenCheck.CLAIMS, rs256(claims().claim("kubernetes.io", null).build()),
                         ErrorCode.INVALID_TOKEN, "no kubernetes.io"),
-                Arguments.of("no pod claims", rs256(claims().claim("kubernetes.io", Map.of("namespace", "payments",
+                Arguments.of("no pod claims", TokenCheck.CLAIMS, rs256(claims().claim("kubernetes.io", Map.of("namespace", "payments",
                         "serviceaccount", Map.of("name", "api"))).build()), ErrorCode.INVALID_TOKEN, "not bound to a pod"),
-                Arguments.of("malformed namespace claim", rs256(claims().subject("system:serviceaccount:Bad:api")
+                Arguments.of("malformed namespace claim", TokenCheck.CLAIMS, rs256(claims().subject("system:serviceaccount:Bad:api")
                         .claim("kubernetes.io", Map.of("namespace", "Bad", "pod", Map.of("name", "p", "uid", "u"),
                                 "serviceaccount", Map.of("name", "api"))).build()), ErrorCode.INVALID_TOKEN, "malformed"),
-                Arguments.of("altered payload", payloadAltered, ErrorCode.INVALID_TOKEN, "signature does not verify"),
-                Arguments.of("altered signature", signatureAltered, ErrorCode.INVALID_TOKEN, "signature does not verify"),
-                Arguments.of("two segments", parts[0] + "." + parts[1], ErrorCode.INVALID_TOKEN, "compact JWS"),
-                Arguments.of("four segments", good + ".x", ErrorCode.INVALID_TOKEN, "compact JWS"),
-                Arguments.of("garbage", "a.b.c", ErrorCode.INVALID_TOKEN, "signed JWT"),
-                Arguments.of("oversized", parts[0] + "." + "A".repeat(17000) + "." + parts[2], ErrorCode.INVALID_TOKEN, "larger than"),
-                Arguments.of("jku header", sign(new JWSHeader.Builder(rsHeader).jwkURL(URI.create("https://evil/jwks")).build(),
+                Arguments.of("altered payload", TokenCheck.SIGNATURE, payloadAltered, ErrorCode.INVALID_TOKEN, "signature does not verify"),
+                Arguments.of("altered signature", TokenCheck.SIGNATURE, signatureAltered, ErrorCode.INVALID_TOKEN, "signature does not verify"),
+                Arguments.of("two segments", TokenCheck.MALFORMED, parts[0] + "." + parts[1], ErrorCode.INVALID_TOKEN, "compact JWS"),
+                Arguments.of("four segments", TokenCheck.MALFORMED, good + ".x", ErrorCode.INVALID_TOKEN, "compact JWS"),
+                Arguments.of("garbage", TokenCheck.MALFORMED, "a.b.c", ErrorCode.INVALID_TOKEN, "signed JWT"),
+                Arguments.of("oversized", TokenCheck.MALFORMED, parts[0] + "." + "A".repeat(17000) + "." + parts[2], ErrorCode.INVALID_TOKEN, "larger than"),
+                Arguments.of("jku header", TokenCheck.HEADER, sign(new JWSHeader.Builder(rsHeader).jwkURL(URI.create("https://evil/jwks")).build(),
                         claims().build(), rsa), ErrorCode.INVALID_TOKEN, "'jku'"),
-                Arguments.of("x5u header", sign(new JWSHeader.Builder(rsHeader).x509CertURL(URI.create("https://evil/cert")).build(),
+                Arguments.of("x5u header", TokenCheck.HEADER, sign(new JWSHeader.Builder(rsHeader).x509CertURL(URI.create("https://evil/cert")).build(),
                         claims().build(), rsa), ErrorCode.INVALID_TOKEN, "'x5u'"),
-                Arguments.of("embedded jwk header", sign(new JWSHeader.Builder(rsHeader).jwk(otherCluster.toPublicJWK()).build(),
+                Arguments.of("embedded jwk header", TokenCheck.HEADER, sign(new JWSHeader.Builder(rsHeader).jwk(otherCluster.toPublicJWK()).build(),
                         claims().build(), otherCluster), ErrorCode.INVALID_TOKEN, "'jwk'"),
-                Arguments.of("unknown crit header", sign(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("rsa-1").criticalParams(new java.util.HashSet<>(Set.of("exp-policy")))
+                Arguments.of("unknown crit header", TokenCheck.HEADER, sign(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("rsa-1").criticalParams(new java.util.HashSet<>(Set.of("exp-policy")))
                         .customParam("exp-policy", "x").build(), claims().build(), rsa), ErrorCode.INVALID_TOKEN, "critical"),
-                Arguments.of("empty", "", ErrorCode.INVALID_PARAMETER, "token is required"));
+                Arguments.of("empty", TokenCheck.MISSING, "", ErrorCode.INVALID_PARAMETER, "token is required"));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("rejections")
-    void refuses(String name, String token, ErrorCode code, String message) {
+    void refuses(String name, TokenCheck reason, String token, ErrorCode code, String message) {
         assertThatThrownBy(() -> verify(token))
-                .isInstanceOfSatisfying(ServiceException.class, e -> assertThat(e.code()).isEqualTo(code))
+                .isInstanceOfSatisfying(TokenRejectedException.class, e -> {
+                    assertThat(e.code()).isEqualTo(code);
+                    assertThat(e.reason()).isEqualTo(reason);
+                })
                 .hasMessageContaining(message)
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain(token.isEmpty() ? "\u0000" : token));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("rejections")
+    void inspect_failsTheSameCheckFirst_asVerifyRefuses(String name, TokenCheck reason, String token, ErrorCode code,
+                                                         String message) {
+        if (reason == TokenCheck.MISSING) {
+            assertThatThrownBy(() -> PodTokenVerifier.inspect(token, ISSUER, keys, NOW))
+                    .isInstanceOfSatisfying(TokenRejectedException.class, e -> assertThat(e.reason()).isEqualTo(reason));
+            return;
+        }
+        TokenInspection inspection = PodTokenVerifier.inspect(token, ISSUER, keys, NOW);
+        assertThat(inspection.firstFailure()).hasValueSatisfying(e -> {
+            assertThat(e.reason()).isEqualTo(reason);
+            assertThat(e.code()).isEqualTo(code);
+            assertThat(e.getMessage()).contains(message);
+        });
+        assertThat(inspection.outcomes()).extracting(TokenInspection.Outcome::check)
+                .as("one outcome per check, in the verifier's order")
+                .containsExactly(java.util.Arrays.stream(TokenCheck.values()).filter(c -> c != TokenCheck.MISSING)
+                        .toArray(TokenCheck[]::new));
+        assertThat(inspection.pod()).isNull();
+    }
+
+    @Test
+    void inspect_passesEveryCheck_forAGoodToken_andReportsIndependentProblemsTogether() {
+        TokenInspection good = PodTokenVerifier.inspect(rs256(claims().build()), ISSUER, keys, NOW);
+        assertThat(good.outcomes()).allMatch(o -> o.status() == TokenInspection.Status.PASS);
+        assertThat(good.pod()).isEqualTo(verify(rs256(claims().build())));
+
+        TokenInspection bad = PodTokenVerifier.inspect(rs256(claims().issuer("https://elsewhere")
+                .issueTime(Date.from(NOW.minusSeconds(7200))).notBeforeTime(Date.from(NOW.minusSeconds(7200)))
+                .expirationTime(Date.from(NOW.minusSeconds(3600))).build()), ISSUER, keys, NOW);
+        assertThat(bad.outcomes()).filteredOn(o -> o.status() == TokenInspection.Status.FAIL)
+                .extracting(TokenInspection.Outcome::check).containsExactly(TokenCheck.ISSUER, TokenCheck.EXPIRED);
+        assertThat(bad.namespace()).isEqualTo("payments");
+        assertThat(bad.serviceAccount()).isEqualTo("api");
     }
 
     static String b64(String s) {
