@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -189,6 +190,33 @@ class ClusterInstallTest {
         assertThat(env(agent.path("env"))).containsEntry("AWS_REGION", "us-east-1");
     }
 
+    @Test
+    void dryRun_addsTheCaBundle_whenGiven() throws Exception {
+        requireKubectl();
+        Path jwks = Files.writeString(dir.resolve("jwks.json"), Keys.rsaJwks("ca-key-1"));
+        String pem = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n";
+        Path ca = Files.writeString(dir.resolve("ca.pem"), pem);
+
+        Result r = install(Map.of(), "--dry-run", "--cluster", "ca-1", "--api-url", EXECUTE_API,
+                "--issuer", "https://oidc.test/ca-1", "--jwks-file", jwks.toString(), "--ca-bundle", ca.toString(),
+                "--webhook-url", "https://hooks.internal.example/clusters/ca-1/admission/k");
+
+        assertThat(r.exit()).as(r.stderr()).isZero();
+        JsonNode webhook = only(parseAll(r.stdout()), "MutatingWebhookConfiguration").path("webhooks").get(0);
+        assertThat(new String(Base64.getDecoder().decode(webhook.at("/clientConfig/caBundle").asText()),
+                StandardCharsets.UTF_8)).isEqualTo(pem);
+    }
+
+    @Test
+    void theDemoPod_usesTheDemoServiceAccount() throws Exception {
+        List<JsonNode> objects = parseAll(Files.readString(ROOT.resolve("cluster/demo/whoami.yaml")));
+        JsonNode account = only(objects, "ServiceAccount");
+        JsonNode pod = only(objects, "Pod");
+        assertThat(pod.at("/spec/serviceAccountName").asText()).isEqualTo(account.at("/metadata/name").asText());
+        assertThat(pod.at("/metadata/namespace").asText()).isEqualTo(account.at("/metadata/namespace").asText());
+        assertThat(texts(pod.at("/spec/containers/0/args"))).containsExactly("sts", "get-caller-identity");
+    }
+
     // ------------------------------------------------------------------------------------------------ real flow
 
     @Test
@@ -227,8 +255,10 @@ class ClusterInstallTest {
         clusterAnswers("https://oidc.test/" + name, Keys.rsaJwks("hook-key-1"));
         String api = TestStack.get().apiUrl();
 
-        Result first = install(adminEnv(), "--cluster", name, "--api-url", api);
+        Result first = install(adminEnv(), "--cluster", name, "--api-url", api, "--pod-token-lifetime", "7200");
         assertThat(first.exit()).as(first.stderr()).isZero();
+        assertThat(ClusterApi.signed("GET", "/clusters/" + name, null).json().at("/cluster/podTokenLifetimeSeconds")
+                .asInt()).isEqualTo(7200);
         String url = webhookUrlApplied();
         assertThat(url).startsWith(api + "/clusters/" + name + "/admission/");
         String key = url.substring(url.lastIndexOf('/') + 1);
