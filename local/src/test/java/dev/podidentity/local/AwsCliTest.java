@@ -182,7 +182,7 @@ class AwsCliTest {
         ok(admin("pod-identity", "untag-resource", "--resource-arn", clusterArn, "--tag-keys", "env"));
         JsonNode associationTags = ok(admin("pod-identity", "list-tags-for-resource", "--resource-arn", associationArn))
                 .get("tags");
-        assertThat(JSON.convertValue(associationTags, Map.class)).isEqualTo(Map.of("app", "web", "tier", "frontend"));
+        assertThat(associationTags).isEqualTo(JSON.valueToTree(Map.of("app", "web", "tier", "frontend")));
 
         JsonNode described = ok(admin("pod-identity", "describe-pod-identity-association", "--cluster-name", cluster,
                 "--association-id", id)).get("association");
@@ -195,7 +195,7 @@ class AwsCliTest {
 
         JsonNode clusterNow = ok(admin("pod-identity", "describe-cluster", "--cluster-name", cluster)).get("cluster");
         assertThat(clusterNow.get("podIdentityAssociationCount").asInt()).isEqualTo(1);
-        assertThat(JSON.convertValue(clusterNow.get("tags"), Map.class)).isEqualTo(Map.of("team", "platform"));
+        assertThat(clusterNow.get("tags")).isEqualTo(JSON.valueToTree(Map.of("team", "platform")));
         failsWith(admin("pod-identity", "delete-cluster", "--cluster-name", cluster), "ResourceInUseException", cluster);
 
         assertThat(ok(admin("pod-identity", "delete-pod-identity-association", "--cluster-name", cluster,
