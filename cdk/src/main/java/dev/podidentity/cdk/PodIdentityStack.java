@@ -69,6 +69,11 @@ public final class PodIdentityStack extends Stack {
     public static final String ALIAS = "live";
     public static final String METRICS_NAMESPACE = "PodIdentity";
     public static final String SERVICE_NAME = "pod-identity";
+    /** The AWS CLI / boto3 model of the API (botocore layout: SERVICE/API_VERSION/), relative to the repository. */
+    public static final String CLI_MODEL_DIR = "cdk/cli/pod-identity/2026-11-29";
+    /** aws configure add-model installs service-2.json only; the paginators file goes beside it. */
+    public static final String CLI_SETUP = "aws configure add-model --service-name pod-identity --service-model file://"
+            + CLI_MODEL_DIR + "/service-2.json && cp " + CLI_MODEL_DIR + "/paginators-1.json ~/.aws/models/pod-identity/2026-11-29/";
 
     private final Table table;
     private final Role broker;
@@ -153,6 +158,12 @@ public final class PodIdentityStack extends Stack {
         new CfnOutput(this, "ApiUrl", software.amazon.awscdk.CfnOutputProps.builder()
                 .description("Endpoint of the association API and of EKS Auth (eks-pod-identity-agent --endpoint)")
                 .value(api.getUrl()).build());
+        new CfnOutput(this, "CliSetup", software.amazon.awscdk.CfnOutputProps.builder()
+                .description("Run once in a checkout of this repository: installs the AWS CLI / boto3 model of this API")
+                .value(CLI_SETUP).build());
+        new CfnOutput(this, "CliExample", software.amazon.awscdk.CfnOutputProps.builder()
+                .description("The AWS CLI against this API (after CliSetup)")
+                .value(Fn.join("", List.of("aws pod-identity list-clusters --endpoint-url ", api.getUrl()))).build());
         new CfnOutput(this, "CredentialBrokerRoleArn", software.amazon.awscdk.CfnOutputProps.builder()
                 .description("Roles used by associations must trust this role (sts:AssumeRole, sts:TagSession)")
                 .value(broker.getRoleArn()).build());
