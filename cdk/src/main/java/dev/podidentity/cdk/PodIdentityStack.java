@@ -213,15 +213,16 @@ public final class PodIdentityStack extends Stack {
         if (TablePermissions.ROLE_CHECKS.contains(route.operation())) {
             env.put(Settings.BROKER_ROLE_ARN, broker.getRoleArn());
         }
-        // the agent gives AssumeRoleForPodIdentity 1 s: a hung dependency must become a retryable 503 before that
-        env.put(Settings.SDK_CALL_TIMEOUT_MS, role == broker ? "900" : "10000");
+        // the agent gives AssumeRoleForPodIdentity 1 s: a hung dependency must become a retryable 503 before that;
+        // AdmitPod's read is bounded the same way, far inside the API server's webhook timeout
+        env.put(Settings.SDK_CALL_TIMEOUT_MS, podPath(route) ? "900" : "10000");
         Function.Builder builder = Function.Builder.create(this, route.operation() + "Function")
                 .functionName("pod-identity-" + route.operation())
                 .description(route.method() + " " + route.pathTemplate())
                 .runtime(Runtime.JAVA_21)
                 .architecture(Architecture.ARM_64)
                 .handler(route.lambdaHandler())
-                .code(Code.fromAsset((role == broker ? props.brokerPackage() : props.functionsPackage()).toString()))
+                .code(Code.fromAsset((podPath(route) ? props.brokerPackage() : props.functionsPackage()).toString()))
                 .memorySize(props.memoryMb())
                 .timeout(props.timeout())
                 .role(role)
@@ -239,6 +240,14 @@ public final class PodIdentityStack extends Stack {
         // stable logical ids, so `sam local invoke -t template.json CreatePodIdentityAssociationFunction` works
         ((CfnFunction) fn.getNode().getDefaultChild()).overrideLogicalId(route.operation() + "Function");
         return fn;
+    }
+
+    /**
+     * Routes on the pod's path run from the lean broker package (no IAM client; it has the metrics library they count
+     * failures with) and bound AWS calls to 0.9 s.
+     */
+    static boolean podPath(Route route) {
+        return route.operation().equals("AssumeRoleForPodIdentity") || route.operation().equals("AdmitPod");
     }
 
     private void routes(PodIdentityStackProps props) {
@@ -308,6 +317,18 @@ public final class PodIdentityStack extends Stack {
                         .statistic("Sum")
                         .period(Duration.minutes(5))
                         .build(), 0, 1);
+        Function admit = functions.get("AdmitPod");
+        alarm("AdmissionFailures", "AdmitPod let pods through without their patch (data store failures): pods of"
+                        + " associated service accounts started without AWS credentials",
+                Metric.Builder.create()
+                        .namespace(METRICS_NAMESPACE)
+                        .metricName("AdmissionFailures")
+                        .dimensionsMap(Map.of("Service", SERVICE_NAME))
+                        .statistic("Sum")
+                        .period(Duration.minutes(5))
+                        .build(), 0, 1);
+        alarm("AdmitPodErrors", "AdmitPod failed (the API server then applies the webhook's failurePolicy)",
+                admit.metricErrors(sum(Duration.minutes(5))), 0, 1);
     }
 
     private static software.amazon.awscdk.services.cloudwatch.MetricOptions sum(Duration period) {
@@ -341,7 +362,8 @@ public final class PodIdentityStack extends Stack {
                         .reason("AssumeRoleForPodIdentity has no gateway authorizer on purpose: the signed service-account"
                                 + " token in the body is the credential (as with sts:AssumeRoleWithWebIdentity), and the"
                                 + " stock agent signs for eks-auth, which IAM authorization would reject. Restrict it"
-                                + " with allowedSourceCidrs or assumeRoleIamAuth.").build(),
+                                + " with allowedSourceCidrs or assumeRoleIamAuth. AdmitPod (the clusters' admission webhook)"
+                                + " authenticates with the 256-bit key in its URL, as the API server cannot sign requests.").build(),
                 NagPackSuppression.builder().id("AwsSolutions-IAM4")
                         .reason("Only API Gateway's account-level CloudWatch role uses an AWS managed policy"
                                 + " (AmazonAPIGatewayPushToCloudWatchLogs), as API Gateway requires.")

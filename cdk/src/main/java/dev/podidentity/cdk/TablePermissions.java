@@ -23,7 +23,9 @@ final class TablePermissions {
             Map.entry("DescribeCluster", READ_ITEM),
             Map.entry("ListClusters", List.of("dynamodb:Query")),
             Map.entry("DeleteCluster", List.of("dynamodb:GetItem", "dynamodb:DeleteItem")),
-            Map.entry("AssumeRoleForPodIdentity", READ_ITEM));
+            Map.entry("AssumeRoleForPodIdentity", READ_ITEM),
+            Map.entry("AdmitPod", READ_ITEM),
+            Map.entry("GetWebhookIdentities", List.of("dynamodb:GetItem", "dynamodb:Query")));
 
     /** Operations that check roles with IAM at create/update time. */
     static final List<String> ROLE_CHECKS = List.of("CreatePodIdentityAssociation", "UpdatePodIdentityAssociation");

@@ -11,6 +11,7 @@ import dev.podidentity.service.CredentialService;
 import dev.podidentity.adapter.sts.StsCredentialIssuer;
 import dev.podidentity.service.PageTokens;
 import dev.podidentity.service.TagService;
+import dev.podidentity.service.admission.AdmissionService;
 import java.time.Clock;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -50,6 +51,7 @@ public final class Composition {
     private final Supplier<ClusterService> clusters;
     private final Supplier<TagService> tags;
     private final Supplier<CredentialService> credentialService;
+    private final Supplier<AdmissionService> admissions;
 
     private Composition(Settings settings, AwsCredentialsProvider credentials) {
         this.settings = settings;
@@ -66,6 +68,7 @@ public final class Composition {
         this.clusters = memoize(() -> new ClusterService(store.get(), settings.identity(), pageTokens, clock));
         this.tags = memoize(() -> new TagService(store.get(), settings.identity(), clock));
         this.credentialService = memoize(() -> new CredentialService(store.get(), credentialIssuer.get(), clock));
+        this.admissions = memoize(() -> new AdmissionService(store.get(), clock));
     }
 
     /** The composition of this execution environment, from the process environment (what Lambda runs). */
@@ -159,6 +162,10 @@ public final class Composition {
 
     public CredentialService credentials() {
         return credentialService.get();
+    }
+
+    public AdmissionService admissions() {
+        return admissions.get();
     }
 
     static <T> Supplier<T> memoize(Supplier<T> supplier) {

@@ -34,7 +34,7 @@ public final class Routes {
             new Route("ListTagsForResource", "GET", "/tags/{resourceArn}",
                     ListTagsForResourceHandler.class, AWS_IAM, c -> new ListTagsForResourceHandler(c.tags())),
             new Route("RegisterCluster", "PUT", "/clusters/{name}",
-                    RegisterClusterHandler.class, AWS_IAM, c -> new RegisterClusterHandler(c.clusters())),
+                    RegisterClusterHandler.class, AWS_IAM, RegisterClusterHandler::new),
             new Route("DescribeCluster", "GET", "/clusters/{name}",
                     DescribeClusterHandler.class, AWS_IAM, c -> new DescribeClusterHandler(c.clusters())),
             new Route("ListClusters", "GET", "/clusters",
@@ -43,7 +43,12 @@ public final class Routes {
                     DeleteClusterHandler.class, AWS_IAM, c -> new DeleteClusterHandler(c.clusters())),
             // EKS Auth. API Gateway allows one variable name per path level, so the label is {name} here too.
             new Route("AssumeRoleForPodIdentity", "POST", "/clusters/{name}/assume-role-for-pod-identity",
-                    AssumeRoleForPodIdentityHandler.class, NONE, AssumeRoleForPodIdentityHandler::new));
+                    AssumeRoleForPodIdentityHandler.class, NONE, AssumeRoleForPodIdentityHandler::new),
+            // The cluster's mutating admission webhook: the key in the URL is the credential (the API server cannot sign).
+            new Route("AdmitPod", "POST", "/clusters/{name}/admission/{webhookKey}",
+                    AdmitPodHandler.class, NONE, AdmitPodHandler::new),
+            new Route("GetWebhookIdentities", "GET", "/clusters/{name}/webhook-identities",
+                    GetWebhookIdentitiesHandler.class, AWS_IAM, c -> new GetWebhookIdentitiesHandler(c.clusters())));
 
     private Routes() {
     }

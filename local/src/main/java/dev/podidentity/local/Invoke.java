@@ -93,7 +93,8 @@ public final class Invoke {
 
     /** The deployment package of a route's function, unpacked once per build. */
     public static String classpath(Route route) throws IOException {
-        String zip = route.operation().equals("AssumeRoleForPodIdentity") ? "pod-identity-broker.zip" : "pod-identity-functions.zip";
+        String zip = route.operation().equals("AssumeRoleForPodIdentity") || route.operation().equals("AdmitPod")
+                ? "pod-identity-broker.zip" : "pod-identity-functions.zip";
         Path target = null;
         for (Path dir = Path.of("").toAbsolutePath(); dir != null && target == null; dir = dir.getParent()) {
             if (Files.isRegularFile(dir.resolve("functions/target").resolve(zip))) {

@@ -47,6 +47,15 @@ public final class PodTokenVerifier {
 
     /** Verifies {@code token} for a cluster with this issuer and key set at {@code now}. */
     public static PodClaims verify(String token, String issuer, JWKSet keys, Instant now) {
+        return verify(token, issuer, keys, now, null);
+    }
+
+    /**
+     * As {@link #verify(String, String, JWKSet, Instant)}, with the cluster's pod token lifetime limit: a token whose
+     * {@code exp - iat} exceeds {@code maxLifetime} exactly (no skew: both come from the API server's clock) is
+     * InvalidTokenException. Null applies the fixed ceiling of 48 hours.
+     */
+    public static PodClaims verify(String token, String issuer, JWKSet keys, Instant now, Duration maxLifetime) {
         if (token == null || token.isEmpty()) {
             throw ServiceException.invalidParameter("token is required: the pod's projected service-account token");
         }
@@ -95,7 +104,7 @@ public final class PodTokenVerifier {
         } catch (ParseException e) {
             throw invalid("the token's claims are not a JSON object");
         }
-        return checkClaims(claims, issuer, now);
+        return checkClaims(claims, issuer, now, maxLifetime);
     }
 
     private static JWSVerifier verifier(JWSAlgorithm alg, JWK key) throws JOSEException {
@@ -108,7 +117,7 @@ public final class PodTokenVerifier {
         throw invalid("algorithm " + alg + " does not match the type of key '" + key.getKeyID() + "' (" + key.getKeyType() + ")");
     }
 
-    private static PodClaims checkClaims(JWTClaimsSet claims, String issuer, Instant now) {
+    private static PodClaims checkClaims(JWTClaimsSet claims, String issuer, Instant now, Duration maxLifetime) {
         if (!issuer.equals(claims.getIssuer())) {
             throw invalid("issuer '" + Text.printable(claims.getIssuer()) + "' is not the cluster's registered issuer");
         }
@@ -131,8 +140,14 @@ public final class PodTokenVerifier {
         if (!exp.isAfter(iat)) {
             throw invalid("the token expires before it is issued");
         }
-        if (Duration.between(iat, exp).compareTo(MAX_LIFETIME) > 0) {
+        if (maxLifetime == null && Duration.between(iat, exp).compareTo(MAX_LIFETIME) > 0) {
             throw invalid("the token's lifetime exceeds " + MAX_LIFETIME.toHours() + " hours");
+        }
+        if (maxLifetime != null && Duration.between(iat, exp).compareTo(maxLifetime) > 0) {
+            throw invalid("the token's lifetime (exp - iat) is " + Duration.between(iat, exp).toSeconds()
+                    + " seconds, more than the cluster's limit of " + maxLifetime.toSeconds() + " seconds: project pod"
+                    + " tokens with expirationSeconds <= " + maxLifetime.toSeconds() + ", or raise the limit by"
+                    + " registering the cluster again (PUT /clusters/{name}) with podTokenLifetimeSeconds");
         }
         Map<String, Object> k8s;
         try {
