@@ -139,6 +139,32 @@ class AdmitPodTest {
     }
 
     @Test
+    void dataStoreFailures_andHangs_allowThePodWithoutPatch_withAWarning_withinTheBound() {
+        associate(cluster, "faulty", "app");
+        ObjectNode pod = pod("{'spec':{'serviceAccountName':'app','containers':[{'name':'a'}]}}");
+        Admission.admitPatched(url, review("faulty", pod));
+        var dynamo = TestStack.get().dynamo();
+        try {
+            for (var fault : List.of(dev.podidentity.local.dynamo.TransactionalDynamo.Fault.FAIL,
+                    dev.podidentity.local.dynamo.TransactionalDynamo.Fault.HANG)) {
+                dynamo.setHangDuration(java.time.Duration.ofSeconds(3));
+                dynamo.setFault(fault, java.util.Set.of("GetItem"));
+                long start = System.nanoTime();
+                Admission.Answer a = admit(url, review("faulty", pod));
+                long ms = (System.nanoTime() - start) / 1_000_000;
+                assertThat(a.status()).as(fault + ": " + a).isEqualTo(200);
+                assertThat(a.patch()).as(fault.toString()).isNull();
+                assertThat(a.body().path("response").path("warnings").toString()).contains("association lookup failed");
+                assertThat(ms).as(fault + " answered within the 0.9 s bound plus overhead").isLessThan(2_500);
+                dynamo.setFault(dev.podidentity.local.dynamo.TransactionalDynamo.Fault.NONE, java.util.Set.of());
+            }
+        } finally {
+            dynamo.setFault(dev.podidentity.local.dynamo.TransactionalDynamo.Fault.NONE, java.util.Set.of());
+        }
+        assertThat(Admission.admitPatched(url, review("faulty", pod)).patch()).isNotNull();
+    }
+
+    @Test
     void wrongKey_unregisteredCluster_andMissingKey_are403_alike_beforeTheBodyIsRead() {
         String wrong = url.substring(0, url.lastIndexOf('/') + 1) + "A".repeat(43);
         Admission.Answer a = Admission.admit(wrong, "not even json");
