@@ -68,6 +68,24 @@ class AdmitPodTest {
     }
 
     @Test
+    void publicApiUrl_fromTheEnvironment_overridesTheDerivedBase() throws Exception {
+        var route = dev.podidentity.handlers.Routes.byOperation("RegisterCluster");
+        Map<String, String> env = new java.util.HashMap<>(TestStack.get().functionEnvironment(route));
+        env.put("PUBLIC_API_URL", "https://pods.example.com/identity/");
+        var handler = route.factory().apply(dev.podidentity.config.Composition.from(env));
+        String name = TestStack.unique("custom-url");
+        ObjectNode event = Admission.JSON.createObjectNode().put("httpMethod", "PUT").put("path", "/clusters/" + name)
+                .put("body", "{\"issuer\":\"https://oidc.local/x\",\"jwks\":" + Keys.rsaJwks("k1") + "}");
+        event.putObject("pathParameters").put("name", name);
+        event.putObject("requestContext").put("domainName", "abc.execute-api.us-east-1.amazonaws.com")
+                .put("path", "/prod/clusters/" + name).putObject("identity").put("userArn", "arn:aws:iam::000000000000:user/admin");
+        var response = handler.respond(event);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(Admission.JSON.readTree(response.body()).path("webhookUrl").asText())
+                .startsWith("https://pods.example.com/identity/clusters/" + name + "/admission/");
+    }
+
+    @Test
     void associatedPod_getsWhatEksInjects_onEveryContainerAndInitContainer() {
         associate(cluster, "shop", "checkout");
         ObjectNode pod = pod("{'apiVersion':'v1','kind':'Pod','metadata':{'name':'checkout-1','namespace':'shop'},"

@@ -90,7 +90,7 @@ public final class Benchmark {
             } else if (args[i].equals("--only") && i + 1 < args.length) {
                 only.addAll(List.of(args[++i].split(",")));
             } else {
-                System.err.println("usage: bench [--quick] [--only package,cold,warm,throughput,self]");
+                System.err.println("usage: bench [--quick] [--only package,cold,warm,throughput,self,webhook]");
                 System.exit(2);
             }
         }
@@ -114,7 +114,7 @@ public final class Benchmark {
         if (config.runs("package")) {
             packageSize();
         }
-        if (config.runs("cold") || config.runs("warm") || config.runs("throughput")) {
+        if (config.runs("cold") || config.runs("warm") || config.runs("throughput") || config.runs("webhook")) {
             try (LocalStack stack = LocalStack.start(LocalStack.Options.defaults())) {
                 Fixture fixture = new Fixture(stack);
                 if (config.runs("cold")) {
@@ -125,6 +125,9 @@ public final class Benchmark {
                 }
                 if (config.runs("throughput")) {
                     throughput(stack, fixture);
+                }
+                if (config.runs("webhook") && !config.runs("warm")) {
+                    webhookLatency(fixture);
                 }
             }
         }
@@ -286,6 +289,21 @@ public final class Benchmark {
         warm.put("AssumeRoleForPodIdentity", row("AssumeRoleForPodIdentity", auth, i -> f.assume(http)));
         warm.put("AdmitPod", row("AdmitPod", auth, i -> f.admit(http)));
         results.put("warmMs", warm);
+        say("");
+    }
+
+    /** AdmitPod alone (what {@code --only webhook} measures), beside AssumeRoleForPodIdentity on the same stack. */
+    private void webhookLatency(Fixture f) {
+        int n = Math.max(config.warmRequests(), 1000);
+        say("## Warm latency of the webhook through the local stack (" + n + " sequential requests)");
+        say("");
+        say("| Operation | p50 ms | p99 ms | p99.9 ms |");
+        say("|---|---|---|---|");
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        Map<String, Object> warm = new LinkedHashMap<>();
+        warm.put("AdmitPod", row("AdmitPod", n, i -> f.admit(http)));
+        warm.put("AssumeRoleForPodIdentity", row("AssumeRoleForPodIdentity", n, i -> f.assume(http)));
+        results.put("webhookWarmMs", warm);
         say("");
     }
 
