@@ -319,6 +319,18 @@ public final class PodIdentityStack extends Stack {
                         .statistic("Sum")
                         .period(Duration.minutes(5))
                         .build(), 0, 1);
+        Function admit = functions.get(Route.ADMIT_POD.operation());
+        alarm("AdmissionFailures", "AdmitPod let pods through without their patch (data store failures): pods of"
+                        + " associated service accounts started without AWS credentials",
+                Metric.Builder.create()
+                        .namespace(METRICS_NAMESPACE)
+                        .metricName("AdmissionFailures")
+                        .dimensionsMap(Map.of("Service", SERVICE_NAME))
+                        .statistic("Sum")
+                        .period(Duration.minutes(5))
+                        .build(), 0, 1);
+        alarm("AdmitPodErrors", "AdmitPod failed (the API server then applies the webhook's failurePolicy)",
+                admit.metricErrors(sum(Duration.minutes(5))), 0, 1);
     }
 
     private static software.amazon.awscdk.services.cloudwatch.MetricOptions sum(Duration period) {
@@ -352,7 +364,8 @@ public final class PodIdentityStack extends Stack {
                         .reason("AssumeRoleForPodIdentity has no gateway authorizer on purpose: the signed service-account"
                                 + " token in the body is the credential (as with sts:AssumeRoleWithWebIdentity), and the"
                                 + " stock agent signs for eks-auth, which IAM authorization would reject. Restrict it"
-                                + " with allowedSourceCidrs or assumeRoleIamAuth.").build(),
+                                + " with allowedSourceCidrs or assumeRoleIamAuth. AdmitPod (the clusters' admission webhook)"
+                                + " authenticates with the 256-bit key in its URL, as the API server cannot sign requests.").build(),
                 NagPackSuppression.builder().id("AwsSolutions-IAM4")
                         .reason("Only API Gateway's account-level CloudWatch role uses an AWS managed policy"
                                 + " (AmazonAPIGatewayPushToCloudWatchLogs), as API Gateway requires.")

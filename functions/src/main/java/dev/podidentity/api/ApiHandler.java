@@ -55,6 +55,11 @@ public abstract class ApiHandler implements RequestStreamHandler {
         }
     }
 
+    /** The response to a refused request: restJson1's error shape; a handler whose callers expect another overrides it. */
+    protected ApiResponse refusal(ErrorCode code, ServiceException e) {
+        return error(code, e.getMessage());
+    }
+
     /** Called for every refused request (after mapping), e.g. to count STS refusals. */
     protected void onRefused(ServiceException e) {
     }
@@ -92,7 +97,7 @@ public abstract class ApiHandler implements RequestStreamHandler {
                 LOG.info("{} refused: {} {}", operation(), code.wireName(), e.getMessage());
             }
             onRefused(e);
-            return error(code, e.getMessage());
+            return refusal(code, e);
         } catch (RuntimeException e) {
             LOG.error("{} failed unexpectedly", operation(), e);
             return error(serverError(), "An internal error occurred; retry the request");

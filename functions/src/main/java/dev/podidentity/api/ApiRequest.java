@@ -82,21 +82,58 @@ public final class ApiRequest {
     /** The JSON object body; InvalidRequest when it is not one. */
     public ObjectNode body() {
         if (body == null) {
-            JsonNode node = event.get("body");
-            String raw = node == null || node.isNull() ? null : node.asText();
-            if (raw != null && event.path("isBase64Encoded").asBoolean(false)) {
-                try {
-                    raw = new String(Base64.getDecoder().decode(raw), StandardCharsets.UTF_8);
-                } catch (IllegalArgumentException e) {
-                    throw ServiceException.invalidRequest("The request body is not valid base64");
-                }
-            }
-            if (raw != null && raw.length() > MAX_BODY) {
-                throw ServiceException.invalidRequest("The request body is larger than " + MAX_BODY + " bytes");
-            }
-            body = Json.parseObject(raw);
+            body = Json.parseObject(rawBody(MAX_BODY));
         }
         return body;
+    }
+
+    /** The body as text (null when there is none), decoded when base64; InvalidRequest when longer than maxChars. */
+    public String rawBody(int maxChars) {
+        JsonNode node = event.get("body");
+        String raw = node == null || node.isNull() ? null : node.asText();
+        if (raw != null && event.path("isBase64Encoded").asBoolean(false)) {
+            try {
+                raw = new String(Base64.getDecoder().decode(raw), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw ServiceException.invalidRequest("The request body is not valid base64");
+            }
+        }
+        if (raw != null && raw.length() > maxChars) {
+            throw ServiceException.invalidRequest("The request body is larger than " + maxChars + " bytes");
+        }
+        return raw;
+    }
+
+    /**
+     * The URL clients used to reach this API, without a trailing slash: scheme from {@code X-Forwarded-Proto} (API
+     * Gateway sends https), host from {@code requestContext.domainName} (else the Host header), and the stage or base
+     * path: what {@code requestContext.path} has in front of {@code path} ("/prod" on the execute-api domain, the base
+     * path mapping or nothing on a custom domain). Without a host, an empty string (paths stay relative).
+     */
+    public String publicBaseUrl() {
+        JsonNode context = event.path("requestContext");
+        String host = context.path("domainName").textValue();
+        if (host == null || host.isEmpty()) {
+            host = header("Host");
+        }
+        if (host == null || host.isEmpty()) {
+            return "";
+        }
+        String proto = header("X-Forwarded-Proto");
+        String full = context.path("path").textValue();
+        String path = event.path("path").textValue();
+        String prefix = full != null && path != null && full.endsWith(path) ? full.substring(0, full.length() - path.length()) : "";
+        return (proto == null || proto.isEmpty() ? "https" : proto) + "://" + host + prefix;
+    }
+
+    /** A request header, by case-insensitive name (the last value). */
+    public String header(String name) {
+        for (var h : event.path("headers").properties()) {
+            if (h.getKey().equalsIgnoreCase(name) && h.getValue().isTextual()) {
+                return h.getValue().textValue();
+            }
+        }
+        return null;
     }
 
     /** The signed caller's ARN, from the request context API Gateway fills for AWS_IAM routes. */

@@ -16,11 +16,16 @@ import java.util.Map;
 
 /** JSON in and out of the wire: Jackson's tree model only (no data binding, no reflection). */
 public final class Json {
+    /**
+     * The longest JSON string read: above the 10 MB API Gateway accepts, so any proxy event's body string parses and
+     * each route applies its own body limit with a 400 (AdmitPod takes up to 2 MiB reviews, the others 256 KiB).
+     */
+    static final int MAX_STRING = 16 << 20;
     public static final ObjectMapper MAPPER;
 
     static {
         JsonFactory factory = JsonFactory.builder()
-                .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).maxStringLength(1 << 20).build())
+                .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).maxStringLength(MAX_STRING).build())
                 .build();
         MAPPER = new ObjectMapper(factory);
         MAPPER.enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);

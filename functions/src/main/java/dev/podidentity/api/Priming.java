@@ -64,6 +64,7 @@ public final class Priming implements Resource {
         event.putObject("pathParameters")
                 .put("name", CLUSTER)
                 .put("associationId", "a-00000000000000000")
+                .put("webhookKey", "priming")
                 .put("resourceArn", "arn:aws:eks:us-east-1:000000000000:cluster/" + CLUSTER);
         event.putNull("queryStringParameters");
         event.putObject("requestContext").put("requestId", "priming").putObject("identity")

@@ -64,6 +64,7 @@ public final class WireFormat {
         n.set("tags", Json.stringMap(c.tags()));
         n.put("podIdentityAssociationCount", c.associationCount());
         n.put("modifiedAt", Json.timestamp(c.modifiedAt()));
+        n.put("podTokenLifetimeSeconds", c.podTokenLifetimeSeconds());
         try {
             n.set("jwks", Json.MAPPER.readTree(c.jwksJson()));
         } catch (java.io.IOException e) {

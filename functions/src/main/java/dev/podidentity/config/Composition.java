@@ -11,6 +11,7 @@ import dev.podidentity.service.DiagnosisService;
 import dev.podidentity.adapter.sts.StsCredentialIssuer;
 import dev.podidentity.service.PageTokens;
 import dev.podidentity.service.TagService;
+import dev.podidentity.service.admission.AdmissionService;
 import java.time.Clock;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -51,6 +52,7 @@ public final class Composition {
     private final Supplier<TagService> tags;
     private final Supplier<CredentialService> credentialService;
     private final Supplier<DiagnosisService> diagnosis;
+    private final Supplier<AdmissionService> admissions;
 
     private Composition(Settings settings, AwsCredentialsProvider credentials) {
         this.settings = settings;
@@ -68,6 +70,7 @@ public final class Composition {
         this.tags = memoize(() -> new TagService(store.get(), settings.identity(), clock));
         this.credentialService = memoize(() -> new CredentialService(store.get(), credentialIssuer.get(), clock));
         this.diagnosis = memoize(() -> new DiagnosisService(store.get(), roleValidator.get(), clock));
+        this.admissions = memoize(() -> new AdmissionService(store.get(), clock));
     }
 
     /** The composition of this execution environment, from the process environment (what Lambda runs). */
@@ -165,6 +168,10 @@ public final class Composition {
 
     public DiagnosisService diagnosis() {
         return diagnosis.get();
+    }
+
+    public AdmissionService admissions() {
+        return admissions.get();
     }
 
     static <T> Supplier<T> memoize(Supplier<T> supplier) {

@@ -19,7 +19,8 @@ public record Settings(
         URI stsEndpoint,
         URI iamEndpoint,
         Duration callTimeout,
-        String metricsNamespace) {
+        String metricsNamespace,
+        String publicApiUrl) {
 
     public static final String TABLE_NAME = "TABLE_NAME";
     public static final String ACCOUNT_ID = "ACCOUNT_ID";
@@ -30,6 +31,11 @@ public record Settings(
      * the agent's 1 s budget, so a hung dependency becomes a retryable 503 before the agent gives up.
      */
     public static final String SDK_CALL_TIMEOUT_MS = "SDK_CALL_TIMEOUT_MS";
+    /**
+     * Optional: the API's public base URL (e.g. a custom domain), for the webhook URL RegisterCluster answers; without
+     * it the URL is derived from the request.
+     */
+    public static final String PUBLIC_API_URL = "PUBLIC_API_URL";
 
     public static Settings from(Map<String, String> env) {
         String region = first(env, "AWS_REGION", "AWS_DEFAULT_REGION");
@@ -45,7 +51,18 @@ public record Settings(
                 endpoint(env, "AWS_ENDPOINT_URL_DYNAMODB"), endpoint(env, "AWS_ENDPOINT_URL_STS"),
                 endpoint(env, "AWS_ENDPOINT_URL_IAM"),
                 Duration.ofMillis(Long.parseLong(env.getOrDefault(SDK_CALL_TIMEOUT_MS, "10000"))),
-                env.getOrDefault("POWERTOOLS_METRICS_NAMESPACE", "PodIdentity"));
+                env.getOrDefault("POWERTOOLS_METRICS_NAMESPACE", "PodIdentity"), publicApiUrl(env.get(PUBLIC_API_URL)));
+    }
+
+    private static String publicApiUrl(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        String url = value.strip();
+        while (url.endsWith("/")) {
+            url = url.substring(0, url.length() - 1);
+        }
+        return url;
     }
 
     private static URI endpoint(Map<String, String> env, String name) {

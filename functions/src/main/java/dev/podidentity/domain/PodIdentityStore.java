@@ -10,7 +10,16 @@ import java.util.Optional;
 public interface PodIdentityStore {
 
     /** Creates the cluster, or updates issuer and keys (and merges tags) when it exists; returns what is stored. */
-    Cluster registerCluster(Cluster candidate);
+    default Cluster registerCluster(Cluster candidate) {
+        return registerCluster(candidate, false, false);
+    }
+
+    /**
+     * As {@link #registerCluster(Cluster)}; on an existing cluster also sets the candidate's pod token lifetime when
+     * {@code setLifetime}, and its webhook key hash when {@code rotateKey} or when the cluster has none yet (else the
+     * stored hash stays). A new cluster takes both from the candidate. Conditional on the stored version.
+     */
+    Cluster registerCluster(Cluster candidate, boolean setLifetime, boolean rotateKey);
 
     Optional<Cluster> findCluster(String name);
 

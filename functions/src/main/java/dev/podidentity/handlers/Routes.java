@@ -32,12 +32,14 @@ public final class Routes {
             case TAG_RESOURCE -> new TagResourceHandler(c.tags());
             case UNTAG_RESOURCE -> new UntagResourceHandler(c.tags());
             case LIST_TAGS_FOR_RESOURCE -> new ListTagsForResourceHandler(c.tags());
-            case REGISTER_CLUSTER -> new RegisterClusterHandler(c.clusters());
+            case REGISTER_CLUSTER -> new RegisterClusterHandler(c);
             case DESCRIBE_CLUSTER -> new DescribeClusterHandler(c.clusters());
             case LIST_CLUSTERS -> new ListClustersHandler(c.clusters());
             case DELETE_CLUSTER -> new DeleteClusterHandler(c.clusters());
             case DIAGNOSE_POD_IDENTITY -> new DiagnosePodIdentityHandler(c.diagnosis());
             case ASSUME_ROLE_FOR_POD_IDENTITY -> new AssumeRoleForPodIdentityHandler(c);
+            case ADMIT_POD -> new AdmitPodHandler(c);
+            case GET_WEBHOOK_IDENTITIES -> new GetWebhookIdentitiesHandler(c.clusters());
         };
     }
 }

@@ -5,22 +5,29 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
+import dev.podidentity.domain.AssociationSummary;
 import dev.podidentity.domain.Cluster;
 import dev.podidentity.domain.ClusterName;
 import dev.podidentity.domain.ErrorCode;
 import dev.podidentity.domain.Page;
 import dev.podidentity.domain.PodIdentityStore;
+import dev.podidentity.domain.PodTokenLifetime;
 import dev.podidentity.domain.ServiceException;
 import dev.podidentity.domain.ServiceIdentity;
+import dev.podidentity.domain.Subject;
 import dev.podidentity.domain.Tags;
 import dev.podidentity.domain.Text;
+import dev.podidentity.domain.WebhookKey;
 import java.net.URI;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /** Registration of the clusters whose tokens the service accepts (an extension of the EKS API). */
 public final class ClusterService {
@@ -40,15 +47,37 @@ public final class ClusterService {
         this.clock = clock;
     }
 
+    /**
+     * What a registration stored, and the admission webhook key when this registration created or rotated it (the
+     * only time the key is ever known: only its hash is stored).
+     */
+    public record Registration(Cluster cluster, String webhookKey) {
+    }
+
     /** Registers a cluster, or replaces its issuer and keys (key rotation) and merges tags when it exists. */
     public Cluster register(String name, String issuer, String jwksJson, Map<String, String> tags) {
+        return register(name, issuer, jwksJson, tags, null, false).cluster();
+    }
+
+    /**
+     * As {@link #register(String, String, String, Map)}, and: {@code podTokenLifetimeSeconds} (null keeps the stored
+     * value, {@value PodTokenLifetime#DEFAULT_SECONDS} on first registration); {@code rotateWebhookKey} replaces the
+     * webhook key (one is created anyway when the cluster has none).
+     */
+    public Registration register(String name, String issuer, String jwksJson, Map<String, String> tags,
+                                 Integer podTokenLifetimeSeconds, boolean rotateWebhookKey) {
         ClusterName cluster = new ClusterName(name);
         validateIssuer(issuer);
         String jwks = canonicalJwks(jwksJson);
         Map<String, String> validTags = Tags.validate(tags, ErrorCode.INVALID_PARAMETER);
+        Integer lifetime = PodTokenLifetime.validate(podTokenLifetimeSeconds);
         Instant now = clock.instant();
-        return store.registerCluster(new Cluster(cluster.value(), identity.clusterArn(cluster.value()), issuer, jwks,
-                validTags, now, now, 0, 1));
+        String key = WebhookKey.generate();
+        String keyHash = WebhookKey.hash(key);
+        Cluster stored = store.registerCluster(new Cluster(cluster.value(), identity.clusterArn(cluster.value()), issuer,
+                jwks, validTags, now, now, 0, 1, lifetime == null ? PodTokenLifetime.DEFAULT_SECONDS : lifetime, keyHash),
+                lifetime != null, rotateWebhookKey);
+        return new Registration(stored, keyHash.equals(stored.webhookKeyHash()) ? key : null);
     }
 
     public Cluster describe(String name) {
@@ -62,6 +91,23 @@ public final class ClusterService {
         String startAfter = nextToken == null ? null : pageTokens.decode(scope, nextToken);
         Page<Cluster> page = store.listClusters(limit, startAfter);
         return new ListResult<>(page.items(), page.lastKey() == null ? null : pageTokens.encode(scope, page.lastKey()));
+    }
+
+    /**
+     * GetWebhookIdentities: every associated service account of the cluster, sorted by namespace then name, once
+     * each — the identities file of the stock amazon-eks-pod-identity-webhook.
+     */
+    public List<Subject> webhookIdentities(String name) {
+        ClusterName cluster = new ClusterName(name);
+        store.findCluster(cluster.value()).orElseThrow(() -> ServiceException.clusterNotFound(cluster.value()));
+        Set<Subject> subjects = new TreeSet<>(Comparator.comparing(Subject::namespace).thenComparing(Subject::serviceAccount));
+        String start = null;
+        do {
+            Page<AssociationSummary> page = store.listAssociations(cluster.value(), null, null, MAX_LIST, start);
+            page.items().forEach(a -> subjects.add(new Subject(a.namespace(), a.serviceAccount())));
+            start = page.lastKey();
+        } while (start != null);
+        return List.copyOf(subjects);
     }
 
     public Cluster delete(String name) {

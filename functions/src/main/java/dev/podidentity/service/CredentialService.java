@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * AssumeRoleForPodIdentity: verify the pod's token against its cluster's keys (held in memory for a short time so
  * rotation takes effect within a minute), read the subject's binding with one consistent read, mint credentials.
+ * The cluster's pod token lifetime limit is cached with its keys, so a change takes effect within {@link #KEY_CACHE_TTL}.
  */
 public final class CredentialService {
     /** How long a cluster's issuer and keys are trusted from memory. */
@@ -34,7 +35,7 @@ public final class CredentialService {
     public record Result(PodClaims pod, SubjectBinding binding, IssuedCredentials credentials) {
     }
 
-    private record ClusterKeys(String arn, String issuer, JWKSet keys, Instant loadedAt) {
+    private record ClusterKeys(String arn, String issuer, JWKSet keys, Duration maxTokenLifetime, Instant loadedAt) {
     }
 
     private final PodIdentityStore store;
@@ -57,13 +58,13 @@ public final class CredentialService {
         ClusterKeys current = keys(cluster, now, false);
         PodClaims verified;
         try {
-            verified = PodTokenVerifier.verify(token, current.issuer(), current.keys(), now);
+            verified = PodTokenVerifier.verify(token, current.issuer(), current.keys(), now, current.maxTokenLifetime());
         } catch (TokenRejectedException e) {
             if (e.reason() != TokenCheck.UNKNOWN_KID || !now.isAfter(current.loadedAt().plus(KEY_REFRESH_INTERVAL))) {
                 throw e;
             }
             current = keys(cluster, now, true);
-            verified = PodTokenVerifier.verify(token, current.issuer(), current.keys(), now);
+            verified = PodTokenVerifier.verify(token, current.issuer(), current.keys(), now, current.maxTokenLifetime());
         }
         PodClaims pod = verified;
         SubjectBinding binding = store.findBinding(cluster, pod.namespace(), pod.serviceAccount())
@@ -88,7 +89,8 @@ public final class CredentialService {
         } catch (ParseException e) {
             throw new ServiceException(ErrorCode.INTERNAL_SERVER, "The stored keys of cluster " + cluster + " are unreadable", e);
         }
-        ClusterKeys loaded = new ClusterKeys(found.arn(), found.issuer(), set, now);
+        ClusterKeys loaded = new ClusterKeys(found.arn(), found.issuer(), set,
+                Duration.ofSeconds(found.podTokenLifetimeSeconds()), now);
         keys.put(cluster, loaded);
         return loaded;
     }

@@ -133,7 +133,8 @@ public final class DiagnosisService {
             TOKEN_STEPS.forEach(c -> steps.add(DiagnosticStep.skip(c, "Not checked: " + why)));
             return;
         }
-        TokenInspection inspection = PodTokenVerifier.inspect(request.token(), cluster.issuer(), keys, clock.instant());
+        TokenInspection inspection = PodTokenVerifier.inspect(request.token(), cluster.issuer(), keys, clock.instant(),
+                java.time.Duration.ofSeconds(cluster.podTokenLifetimeSeconds()));
         for (TokenInspection.Outcome o : inspection.outcomes()) {
             DiagnosticCheck check = step(o.check());
             steps.add(switch (o.status()) {
@@ -198,7 +199,9 @@ public final class DiagnosisService {
             case EXPIRED -> "The kubelet rewrites the token file long before it expires: pass the file's current content;"
                     + " if the file itself is stale the kubelet cannot refresh it (check the node), or restart the pod";
             case NOT_YET_VALID -> "Fix the clock of the cluster's API server and nodes (NTP): the token is dated in the future";
-            case LIFETIME -> "Project the token with a shorter expirationSeconds (the webhook uses 86400)";
+            case LIFETIME -> "Project the token with expirationSeconds at most the cluster's podTokenLifetimeSeconds (the"
+                    + " service's webhook injects exactly that; the stock webhook's --token-expiration defaults to 86400),"
+                    + " or raise the limit: register the cluster again with podTokenLifetimeSeconds";
             case SUBJECT -> "The token's sub disagrees with its kubernetes.io claims: it was not issued by a Kubernetes API"
                     + " server; pass the projected token";
         };
@@ -237,9 +240,9 @@ public final class DiagnosisService {
         }
         if (!missing.isEmpty()) {
             return DiagnosticStep.fail(DiagnosticCheck.POD_ENVIRONMENT, "The pod lacks " + String.join(" and ", missing),
-                    "The webhook did not mutate this pod: install the pod identity webhook for this cluster"
-                            + " (amazon-eks-pod-identity-webhook), then restart the pod; pods created before the association"
-                            + " or the webhook never get the variables");
+                    "The webhook did not mutate this pod: install it for this cluster (cluster/install registers the"
+                            + " cluster and applies the MutatingWebhookConfiguration), then restart the pod; pods created"
+                            + " before the association or the webhook never get the variables");
         }
         return DiagnosticStep.pass(DiagnosticCheck.POD_ENVIRONMENT, "The pod has " + FULL_URI + " and " + TOKEN_FILE);
     }

@@ -20,7 +20,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -248,7 +247,6 @@ class ClusterInstallTest {
     }
 
     @Test
-    @Disabled("enable after merge with webhook branch: RegisterCluster then returns webhookUrl")
     void install_appliesTheReturnedWebhookUrl_keepsItOnReinstall_andRotatesOnRequest() throws Exception {
         requireKubectl();
         String name = TestStack.unique("hooked");

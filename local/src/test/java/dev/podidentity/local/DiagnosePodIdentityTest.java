@@ -77,7 +77,7 @@ class DiagnosePodIdentityTest {
         Instant now = Instant.now();
         return new JWTClaimsSet.Builder().issuer(ISSUER).subject("system:serviceaccount:" + namespace + ":" + serviceAccount)
                 .audience("pods.eks.amazonaws.com").issueTime(Date.from(now)).notBeforeTime(Date.from(now))
-                .expirationTime(Date.from(now.plus(Duration.ofHours(24))))
+                .expirationTime(Date.from(now.plus(Duration.ofHours(1))))
                 .claim("kubernetes.io", Map.of("namespace", namespace, "pod", Map.of("name", "app-5d8f", "uid", "pod-uid-1"),
                         "serviceaccount", Map.of("name", serviceAccount, "uid", "sa-uid")));
     }
@@ -322,7 +322,19 @@ class DiagnosePodIdentityTest {
         Setup s = associated();
         JsonNode d = diagnose(cluster, request(s.namespace(), s.serviceAccount()).put("token", token(s.namespace(),
                 s.serviceAccount(), b -> b.expirationTime(Date.from(Instant.now().plus(Duration.ofDays(30)))))));
-        assertFirstFailure(d, "tokenLifetime", "shorter expirationSeconds");
+        assertFirstFailure(d, "tokenLifetime", "podTokenLifetimeSeconds");
+    }
+
+    @Test
+    void tokenOverTheClustersLifetimeLimit_failsTokenLifetime_namingTheLimit() {
+        Setup s = associated();
+        Instant now = Instant.now();
+        // one second over the cluster's default limit of one hour (the stock webhook's 24 h tokens fail the same way)
+        JsonNode d = diagnose(cluster, request(s.namespace(), s.serviceAccount()).put("token", token(s.namespace(),
+                s.serviceAccount(), b -> b.issueTime(Date.from(now)).notBeforeTime(Date.from(now))
+                        .expirationTime(Date.from(now.plusSeconds(3601))))));
+        assertFirstFailure(d, "tokenLifetime", "register the cluster again with podTokenLifetimeSeconds");
+        assertThat(step(d, "tokenLifetime").path("detail").asText()).contains("3601 seconds", "limit of 3600 seconds");
     }
 
     @Test

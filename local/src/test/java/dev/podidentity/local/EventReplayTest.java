@@ -53,6 +53,10 @@ class EventReplayTest {
         expect("create-association-invalid-namespace", 400, "InvalidParameterException");
         expect("create-association-unknown-cluster", 404, "ResourceNotFoundException");
         expect("create-association-malformed-json", 400, "InvalidRequestException");
+        expect("admit-pod", 200, null);
+        expect("admit-pod-wrong-key", 403, "AccessDeniedException");
+        expect("admit-pod-update-operation", 400, "InvalidRequestException");
+        expect("get-webhook-identities", 200, null);
         expect("list-associations", 200, null);
         expect("list-associations-by-namespace", 200, null);
         expect("list-associations-bad-max-results", 400, "InvalidParameterException");
@@ -73,7 +77,13 @@ class EventReplayTest {
         expect("assume-role-for-pod-identity-invalid-token", 400, "InvalidTokenException");
         expect("assume-role-for-pod-identity-missing-token", 400, "InvalidParameterException");
         expect("assume-role-for-pod-identity-unknown-cluster", 404, "ResourceNotFoundException");
+        expect("register-cluster-token-lifetime", 200, null);
+        expect("register-cluster-invalid-token-lifetime", 400, "InvalidParameterException");
+        expect("assume-role-for-pod-identity-token-too-long", 400, "InvalidTokenException");
     }
+
+    /** The webhook key in the admit-pod events; the replay stores its hash on cluster demo (keys are random otherwise). */
+    static final String EVENTS_WEBHOOK_KEY = "replay-only-key-for-the-demo-cluster-events";
 
     static void expect(String file, int status, String errorType) {
         EXPECTED.put(file + ".json", new Object[] {status, errorType});
@@ -103,6 +113,9 @@ class EventReplayTest {
         for (Map.Entry<String, Object[]> e : EXPECTED.entrySet()) {
             if (e.getKey().equals("describe-association.json")) {
                 seedAssociation();
+            }
+            if (e.getKey().equals("admit-pod.json")) {
+                seedWebhookKey();
             }
             JsonNode response = replay(e.getKey());
             RESPONSES.put(e.getKey(), response);
@@ -148,6 +161,24 @@ class EventReplayTest {
                 .isEqualTo("associationExists");
         assertThat(body(RESPONSES.get("diagnose-unknown-cluster.json")).path("firstFailure").asText())
                 .isEqualTo("clusterRegistered");
+
+        JsonNode registered = body(RESPONSES.get("register-cluster.json"));
+        assertThat(registered.path("cluster").path("podTokenLifetimeSeconds").asInt()).isEqualTo(3600);
+        assertThat(registered.path("webhookUrl").asText())
+                .matches("https://abc123\\.execute-api\\.us-east-1\\.amazonaws\\.com/prod/clusters/demo/admission/[A-Za-z0-9_-]{43}");
+        JsonNode admitted = body(RESPONSES.get("admit-pod.json"));
+        assertThat(admitted.path("response").path("uid").asText()).isEqualTo("705ab4f5-6393-11e8-b7cc-42010a800002");
+        assertThat(admitted.path("response").path("patchType").asText()).isEqualTo("JSONPatch");
+        assertThat(new String(java.util.Base64.getDecoder().decode(admitted.path("response").path("patch").asText()),
+                StandardCharsets.UTF_8)).contains("/spec/containers/0/env/-", "/spec/volumes");
+        assertThat(body(RESPONSES.get("admit-pod-update-operation.json")).path("response").path("uid").asText())
+                .isEqualTo("705ab4f5-6393-11e8-b7cc-42010a800004");
+        assertThat(body(RESPONSES.get("get-webhook-identities.json")).path("identities").toString())
+                .contains("{\"namespace\":\"default\",\"serviceAccount\":\"demo-app\"}");
+        assertThat(body(RESPONSES.get("assume-role-for-pod-identity-token-too-long.json")).path("message").asText())
+                .contains("more than the cluster's limit of 3600 seconds", "podTokenLifetimeSeconds");
+        assertThat(body(RESPONSES.get("register-cluster-invalid-token-lifetime.json")).path("message").asText())
+                .contains("3607");
     }
 
     /** Events whose outcome does not change when replayed, run again in fresh JVMs from the deployment packages. */
@@ -194,6 +225,15 @@ class EventReplayTest {
         String arn = "arn:aws:eks:us-east-1:000000000000:podidentityassociation/demo/" + SEEDED;
         c.store().createAssociation(new Association("demo", "default", "seeded", "arn:aws:iam::000000000000:role/demo-app",
                 arn, SEEDED, Map.of("seeded", "yes"), now, now, null, false, null, null, null, 1), null);
+    }
+
+    /** Gives cluster demo the events' webhook key, through the store as a rotation would. */
+    static void seedWebhookKey() {
+        Composition c = composition(Routes.byOperation("RegisterCluster"));
+        dev.podidentity.domain.Cluster demo = c.store().findCluster("demo").orElseThrow();
+        c.store().registerCluster(new dev.podidentity.domain.Cluster(demo.name(), demo.arn(), demo.issuer(), demo.jwksJson(),
+                Map.of(), Instant.now(), Instant.now(), 0, 1, demo.podTokenLifetimeSeconds(),
+                dev.podidentity.domain.WebhookKey.hash(EVENTS_WEBHOOK_KEY)), false, true);
     }
 
     static JsonNode replay(String file) throws IOException {

@@ -77,4 +77,44 @@ class NoSecretsInLogsTest {
         assertThat(text).doesNotContain(parts[1]).doesNotContain(parts[2]).doesNotContain(issuedSecret)
                 .doesNotContain(expired.split("\\.")[1]);
     }
+    @Test
+    void logs_holdNoWebhookKeys_onAdmission_refusal_orFailure() {
+        LocalStack stack = TestStack.get();
+        String name = TestStack.unique("log-hook");
+        String url = Admission.webhookUrl(Admission.register(name, "https://oidc.local/" + name, Keys.rsaJwks("k1"), null));
+        String key = url.substring(url.lastIndexOf('/') + 1);
+        String role = TestStack.brokerTrustedRole(TestStack.unique("log-hook-role"));
+        try (var eks = TestStack.eks()) {
+            eks.createPodIdentityAssociation(r -> r.clusterName(name).namespace("ns").serviceAccount("sa").roleArn(role));
+        }
+        var review = Admission.review("ns", Admission.pod("{'spec':{'serviceAccountName':'sa','containers':[{'name':'a'}]}}"));
+        StringWriter logs = new StringWriter();
+        LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        Configuration config = context.getConfiguration();
+        WriterAppender appender = WriterAppender.newBuilder().setName("capture-hook").setTarget(logs)
+                .setLayout(PatternLayout.newBuilder().withPattern("%p %m %ex%n").build()).build();
+        appender.start();
+        LoggerConfig logger = config.getLoggerConfig("dev.podidentity");
+        Level before = logger.getLevel();
+        logger.addAppender(appender, Level.ALL, null);
+        logger.setLevel(Level.ALL);
+        context.updateLoggers();
+        try {
+            Admission.admitPatched(url, review);
+            assertThat(Admission.admit(url.replace(key, key.substring(1) + "A"), review).status()).isEqualTo(403);
+            assertThat(Admission.admit(url, "{\"apiVersion\":\"v1\"}").status()).isEqualTo(400);
+            stack.dynamo().setFault(dev.podidentity.local.dynamo.TransactionalDynamo.Fault.FAIL, java.util.Set.of("GetItem"));
+            assertThat(Admission.admit(url, review).patch()).isNull();
+        } finally {
+            stack.dynamo().setFault(dev.podidentity.local.dynamo.TransactionalDynamo.Fault.NONE, java.util.Set.of());
+            logger.removeAppender("capture-hook");
+            logger.setLevel(before);
+            context.updateLoggers();
+        }
+        String text = logs.toString();
+        assertThat(text).as("the refusals and the failure were logged").contains("AccessDeniedException")
+                .contains("InvalidRequestException").contains("AdmitPod allowed a pod without a patch");
+        assertThat(text).doesNotContain(key).doesNotContain(key.substring(1) + "A")
+                .doesNotContain(dev.podidentity.domain.WebhookKey.hash(key));
+    }
 }

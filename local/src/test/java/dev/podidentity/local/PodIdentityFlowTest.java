@@ -62,7 +62,7 @@ class PodIdentityFlowTest {
 
     static String token(String namespace, String serviceAccount) {
         return stack.localCluster().mint(namespace, serviceAccount, serviceAccount + "-pod-1", "uid-" + namespace,
-                Duration.ofHours(24));
+                Duration.ofHours(1));
     }
 
     static PodIdentityAssociation associate(String namespace, String serviceAccount, String roleArn) {
@@ -150,7 +150,7 @@ class PodIdentityFlowTest {
         String ns = "podpath" + ProcessHandle.current().pid();
         associate(ns, "billing", role);
         Path tokenFile = Files.createTempFile("eks-pod-identity-token", "");
-        Files.writeString(tokenFile, stack.localCluster().mint(ns, "billing", "billing-6f7c9", "4f1e-uid", Duration.ofHours(24)));
+        Files.writeString(tokenFile, stack.localCluster().mint(ns, "billing", "billing-6f7c9", "4f1e-uid", Duration.ofHours(1)));
         AwsCredentials creds;
         System.setProperty("aws.containerCredentialsFullUri", stack.agentCredentialsUri());
         System.setProperty("aws.containerAuthorizationTokenFile", tokenFile.toString());

@@ -246,6 +246,26 @@ class StackTemplateTest {
     }
 
     @Test
+    void admitPod_hasNoGatewayAuth_readsOneItemOnly_andIsBoundedLikeTheBroker() {
+        assertThat(apiMethods(synth)).contains("POST /clusters/{name}/admission/{webhookKey} NONE",
+                "GET /clusters/{name}/webhook-identities AWS_IAM");
+        List<String> actions = actionsOf("AdmitPodRole");
+        assertThat(actions).filteredOn(a -> a.startsWith("dynamodb:")).containsExactly("dynamodb:GetItem");
+        assertThat(actions).filteredOn(a -> a.startsWith("sts:") || a.startsWith("iam:")).isEmpty();
+        Map<String, Object> env = map(map(props(synth.resources().get("AdmitPodFunction")).get("Environment")).get("Variables"));
+        assertThat(env).containsEntry("SDK_CALL_TIMEOUT_MS", "900");
+        assertThat(map(props(synth.resources().get("AdmitPodFunction")).get("SnapStart")).get("ApplyOn")).isEqualTo("PublishedVersions");
+    }
+
+    @Test
+    void getWebhookIdentities_mayReadItemsAndQuery_only() {
+        List<String> actions = actionsOf("GetWebhookIdentitiesRole");
+        assertThat(actions).filteredOn(a -> a.startsWith("dynamodb:"))
+                .containsExactlyInAnyOrder("dynamodb:GetItem", "dynamodb:Query");
+        assertThat(actions).filteredOn(a -> a.startsWith("sts:") || a.startsWith("iam:")).isEmpty();
+    }
+
+    @Test
     void cdkNag_awsSolutions_reportsNoErrorsAndNoWarnings() {
         Annotations annotations = Annotations.fromStack(synth.stack);
         assertThat(annotations.findError("*", Match.stringLikeRegexp("AwsSolutions-.*"))).isEmpty();
@@ -267,7 +287,11 @@ class StackTemplateTest {
     void alarms_andOutputs_exist() {
         Set<String> alarms = new HashSet<>();
         synth.ofType("AWS::CloudWatch::Alarm").forEach(a -> alarms.add(a.getKey().replaceAll("[0-9A-F]{8}$", "")));
-        assertThat(alarms).contains("Api5xxRate", "AssumeRoleThrottles", "AssumeRoleP99Latency", "StsRefusals");
+        assertThat(alarms).contains("Api5xxRate", "AssumeRoleThrottles", "AssumeRoleP99Latency", "StsRefusals",
+                "AdmissionFailures", "AdmitPodErrors");
+        Map<String, Object> admission = synth.ofType("AWS::CloudWatch::Alarm").stream()
+                .filter(a -> a.getKey().startsWith("AdmissionFailures")).findFirst().orElseThrow().getValue();
+        assertThat(props(admission)).containsEntry("MetricName", "AdmissionFailures").containsEntry("Namespace", "PodIdentity");
         Map<String, Object> refusals = synth.ofType("AWS::CloudWatch::Alarm").stream()
                 .filter(a -> a.getKey().startsWith("StsRefusals")).findFirst().orElseThrow().getValue();
         assertThat(props(refusals)).containsEntry("MetricName", "StsRefusals").containsEntry("Namespace", "PodIdentity");

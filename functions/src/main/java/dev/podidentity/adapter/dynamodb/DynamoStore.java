@@ -56,24 +56,24 @@ public final class DynamoStore implements PodIdentityStore {
     // ---------------------------------------------------------------- clusters
 
     @Override
-    public Cluster registerCluster(Cluster candidate) {
+    public Cluster registerCluster(Cluster candidate, boolean setLifetime, boolean rotateKey) {
         try {
             dynamo.putItem(r -> r.tableName(table)
                     .item(ItemMapper.clusterItem(candidate))
                     .conditionExpression("attribute_not_exists(pk)"));
             return candidate;
         } catch (ConditionalCheckFailedException exists) {
-            return updateRegisteredCluster(candidate);
+            return updateRegisteredCluster(candidate, setLifetime, rotateKey);
         } catch (SdkException e) {
             throw translate(e);
         }
     }
 
-    private Cluster updateRegisteredCluster(Cluster candidate) {
+    private Cluster updateRegisteredCluster(Cluster candidate, boolean setLifetime, boolean rotateKey) {
         for (int attempt = 0; attempt < TRANSACTION_ATTEMPTS; attempt++) {
             Cluster current = findCluster(candidate.name()).orElse(null);
             if (current == null) {
-                return registerCluster(candidate);
+                return registerCluster(candidate, setLifetime, rotateKey);
             }
             Map<String, String> tags = new HashMap<>(current.tags());
             tags.putAll(candidate.tags());
@@ -81,20 +81,32 @@ public final class DynamoStore implements PodIdentityStore {
                 throw ServiceException.invalidParameter("cluster " + current.name() + " would have " + tags.size()
                         + " tags: at most " + dev.podidentity.domain.Tags.MAX_TAGS + " are allowed");
             }
+            int lifetime = setLifetime ? candidate.podTokenLifetimeSeconds() : current.podTokenLifetimeSeconds();
+            String keyHash = rotateKey || current.webhookKeyHash() == null ? candidate.webhookKeyHash() : current.webhookKeyHash();
             Cluster updated = new Cluster(current.name(), current.arn(), candidate.issuer(), candidate.jwksJson(), tags,
-                    current.createdAt(), candidate.modifiedAt(), current.associationCount(), current.version() + 1);
+                    current.createdAt(), candidate.modifiedAt(), current.associationCount(), current.version() + 1,
+                    lifetime, keyHash);
+            Map<String, AttributeValue> values = new HashMap<>(Map.of(
+                    ":issuer", s(updated.issuer()),
+                    ":jwks", s(updated.jwksJson()),
+                    ":tags", Attributes.stringMap(tags),
+                    ":modified", Attributes.instant(updated.modifiedAt()),
+                    ":next", n(updated.version()),
+                    ":expected", n(current.version()),
+                    ":lifetime", n(lifetime)));
+            String update = "SET issuer = :issuer, jwks = :jwks, tags = :tags, modifiedAt = :modified, version = :next, "
+                    + ItemMapper.POD_TOKEN_LIFETIME + " = :lifetime";
+            if (keyHash != null) {
+                values.put(":keyHash", s(keyHash));
+                update += ", " + ItemMapper.WEBHOOK_KEY_HASH + " = :keyHash";
+            }
+            String expression = update;
             try {
                 dynamo.updateItem(r -> r.tableName(table)
                         .key(ItemMapper.clusterKey(current.name()))
-                        .updateExpression("SET issuer = :issuer, jwks = :jwks, tags = :tags, modifiedAt = :modified, version = :next")
+                        .updateExpression(expression)
                         .conditionExpression("version = :expected")
-                        .expressionAttributeValues(Map.of(
-                                ":issuer", s(updated.issuer()),
-                                ":jwks", s(updated.jwksJson()),
-                                ":tags", Attributes.stringMap(tags),
-                                ":modified", Attributes.instant(updated.modifiedAt()),
-                                ":next", n(updated.version()),
-                                ":expected", n(current.version()))));
+                        .expressionAttributeValues(values));
                 return updated;
             } catch (ConditionalCheckFailedException changed) {
                 // another writer won; read again and reapply
@@ -151,7 +163,8 @@ public final class DynamoStore implements PodIdentityStore {
     @Override
     public Cluster replaceClusterTags(Cluster previous, Map<String, String> tags) {
         Cluster updated = new Cluster(previous.name(), previous.arn(), previous.issuer(), previous.jwksJson(), tags,
-                previous.createdAt(), clock.instant(), previous.associationCount(), previous.version() + 1);
+                previous.createdAt(), clock.instant(), previous.associationCount(), previous.version() + 1,
+                previous.podTokenLifetimeSeconds(), previous.webhookKeyHash());
         try {
             dynamo.updateItem(r -> r.tableName(table)
                     .key(ItemMapper.clusterKey(previous.name()))

@@ -39,6 +39,8 @@ final class ItemMapper {
     static final String JWKS = "jwks";
     static final String ASSOCIATION_COUNT = "associationCount";
     static final String REQUEST_HASH = "requestHash";
+    static final String POD_TOKEN_LIFETIME = "podTokenLifetimeSeconds";
+    static final String WEBHOOK_KEY_HASH = "webhookKeyHash";
 
     private ItemMapper() {
     }
@@ -134,12 +136,17 @@ final class ItemMapper {
         item.put(MODIFIED_AT, instant(c.modifiedAt()));
         item.put(ASSOCIATION_COUNT, n(c.associationCount()));
         item.put(VERSION, n(c.version()));
+        item.put(POD_TOKEN_LIFETIME, n(c.podTokenLifetimeSeconds()));
+        putIfPresent(item, WEBHOOK_KEY_HASH, c.webhookKeyHash());
         return item;
     }
 
     static Cluster cluster(Map<String, AttributeValue> item) {
         return new Cluster(string(item, CLUSTER_NAME), string(item, ARN), string(item, ISSUER), string(item, JWKS),
                 stringMap(item, TAGS), instant(item, CREATED_AT), instant(item, MODIFIED_AT),
-                (int) number(item, ASSOCIATION_COUNT), number(item, VERSION));
+                (int) number(item, ASSOCIATION_COUNT), number(item, VERSION),
+                item.containsKey(POD_TOKEN_LIFETIME) ? (int) number(item, POD_TOKEN_LIFETIME)
+                        : dev.podidentity.domain.PodTokenLifetime.DEFAULT_SECONDS,
+                string(item, WEBHOOK_KEY_HASH));
     }
 }

@@ -52,11 +52,20 @@ public final class PodTokenVerifier {
      * {@link TokenRejectedException} naming the first check that failed.
      */
     public static PodClaims verify(String token, String issuer, JWKSet keys, Instant now) {
+        return verify(token, issuer, keys, now, null);
+    }
+
+    /**
+     * As {@link #verify(String, String, JWKSet, Instant)}, with the cluster's pod token lifetime limit: a token whose
+     * {@code exp - iat} exceeds {@code maxLifetime} exactly (no skew: both come from the API server's clock) is
+     * InvalidTokenException. Null applies the fixed ceiling of 48 hours.
+     */
+    public static PodClaims verify(String token, String issuer, JWKSet keys, Instant now, Duration maxLifetime) {
         if (token == null || token.isEmpty()) {
             throw new TokenRejectedException(TokenCheck.MISSING, "token is required: the pod's projected service-account token");
         }
         Run run = new Run(true);
-        run(token, issuer, keys, now, run);
+        run(token, issuer, keys, now, maxLifetime, run);
         return run.pod;
     }
 
@@ -66,15 +75,20 @@ public final class PodTokenVerifier {
      * still read when the signature does not verify; they are reported, never trusted.
      */
     public static TokenInspection inspect(String token, String issuer, JWKSet keys, Instant now) {
+        return inspect(token, issuer, keys, now, null);
+    }
+
+    /** As {@link #inspect(String, String, JWKSet, Instant)}, with the cluster's pod token lifetime limit. */
+    public static TokenInspection inspect(String token, String issuer, JWKSet keys, Instant now, Duration maxLifetime) {
         if (token == null || token.isEmpty()) {
             throw new TokenRejectedException(TokenCheck.MISSING, "token is required: the pod's projected service-account token");
         }
         Run run = new Run(false);
-        run(token, issuer, keys, now, run);
+        run(token, issuer, keys, now, maxLifetime, run);
         return new TokenInspection(run.outcomes, run.namespace, run.serviceAccount, run.pod);
     }
 
-    private static void run(String token, String issuer, JWKSet keys, Instant now, Run run) {
+    private static void run(String token, String issuer, JWKSet keys, Instant now, Duration maxLifetime, Run run) {
         SignedJWT jwt = null;
         JWTClaimsSet claims = null;
         if (token.length() > MAX_TOKEN_BYTES) {
@@ -129,7 +143,7 @@ public final class PodTokenVerifier {
             checkSignature(jwt, alg, key, run);
         }
 
-        checkClaims(claims, issuer, now, run);
+        checkClaims(claims, issuer, now, maxLifetime, run);
     }
 
     private static String headerProblem(JWSHeader header, String kid) {
@@ -180,7 +194,7 @@ public final class PodTokenVerifier {
         }
     }
 
-    private static void checkClaims(JWTClaimsSet claims, String issuer, Instant now, Run run) {
+    private static void checkClaims(JWTClaimsSet claims, String issuer, Instant now, Duration maxLifetime, Run run) {
         if (issuer.equals(claims.getIssuer())) {
             run.pass(TokenCheck.ISSUER, "issuer '" + Text.printable(issuer) + "' is the registered issuer");
         } else {
@@ -261,7 +275,7 @@ public final class PodTokenVerifier {
         if (exp == null || iat == null) {
             run.skip(TokenCheck.LIFETIME, "the token lacks 'exp' or 'iat'");
         } else {
-            String lifetimeProblem = lifetimeProblem(iat, exp);
+            String lifetimeProblem = lifetimeProblem(iat, exp, maxLifetime);
             if (lifetimeProblem == null) {
                 run.pass(TokenCheck.LIFETIME, "lifetime " + Duration.between(iat, exp));
             } else {
@@ -282,13 +296,24 @@ public final class PodTokenVerifier {
         }
     }
 
-    /** The lifetime rule: null when {@code exp - iat} is acceptable, else what is wrong with it. */
-    private static String lifetimeProblem(Instant iat, Instant exp) {
+    /**
+     * The lifetime rule: null when {@code exp - iat} is acceptable, else what is wrong with it. With the cluster's
+     * limit the comparison is exact (no skew: both claims come from the API server's clock); without one, the fixed
+     * 48-hour ceiling applies.
+     */
+    private static String lifetimeProblem(Instant iat, Instant exp, Duration maxLifetime) {
         if (!exp.isAfter(iat)) {
             return "the token expires before it is issued";
         }
-        if (Duration.between(iat, exp).compareTo(MAX_LIFETIME) > 0) {
+        Duration lifetime = Duration.between(iat, exp);
+        if (maxLifetime == null && lifetime.compareTo(MAX_LIFETIME) > 0) {
             return "the token's lifetime exceeds " + MAX_LIFETIME.toHours() + " hours";
+        }
+        if (maxLifetime != null && lifetime.compareTo(maxLifetime) > 0) {
+            return "the token's lifetime (exp - iat) is " + lifetime.toSeconds() + " seconds, more than the cluster's"
+                    + " limit of " + maxLifetime.toSeconds() + " seconds: project pod tokens with expirationSeconds <= "
+                    + maxLifetime.toSeconds() + ", or raise the limit by registering the cluster again"
+                    + " (PUT /clusters/{name}) with podTokenLifetimeSeconds";
         }
         return null;
     }

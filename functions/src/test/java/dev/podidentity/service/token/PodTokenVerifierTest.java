@@ -88,6 +88,26 @@ class PodTokenVerifierTest {
     }
 
     @Test
+    void theClustersLifetimeLimit_acceptsATokenAtTheLimit_andRefusesOneSecondMore_withoutSkew() {
+        Instant iat = NOW.minusSeconds(30);
+        String atLimit = rs256(claims().issueTime(Date.from(iat)).expirationTime(Date.from(iat.plusSeconds(3600))).build());
+        String over = rs256(claims().issueTime(Date.from(iat)).expirationTime(Date.from(iat.plusSeconds(3601))).build());
+        assertThat(PodTokenVerifier.verify(atLimit, ISSUER, keys, NOW, Duration.ofSeconds(3600)).serviceAccount()).isEqualTo("api");
+        assertThatThrownBy(() -> PodTokenVerifier.verify(over, ISSUER, keys, NOW, Duration.ofSeconds(3600)))
+                .isInstanceOfSatisfying(TokenRejectedException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.INVALID_TOKEN);
+                    assertThat(e.reason()).isEqualTo(TokenCheck.LIFETIME);
+                })
+                .hasMessageContaining("3601 seconds").hasMessageContaining("limit of 3600 seconds")
+                .hasMessageContaining("podTokenLifetimeSeconds");
+        // a 23 h token (the fixed 48 h ceiling accepts it) is refused by a cluster limit of one day minus one second
+        String day = rs256(claims().build());
+        assertThat(verify(day).namespace()).isEqualTo("payments");
+        assertThatThrownBy(() -> PodTokenVerifier.verify(day, ISSUER, keys, NOW, Duration.ofSeconds(23 * 3600 + 59)))
+                .hasMessageContaining("more than the cluster's limit");
+    }
+
+    @Test
     void accepts_anRs256TokenShapedLikeAProjectedServiceAccountToken() {
         PodClaims claims = verify(rs256(claims().build()));
         assertThat(claims).isEqualTo(new PodClaims("payments", "api", "api-7d9f", "p-uid", "pods.eks.amazonaws.com"));

@@ -132,7 +132,7 @@ public final class LocalAgent implements AutoCloseable {
         String serviceAccount = q.getOrDefault("serviceAccount", "default");
         String pod = q.getOrDefault("pod", serviceAccount + "-pod");
         String uid = q.getOrDefault("podUid", UUID.randomUUID().toString());
-        long seconds = Long.parseLong(q.getOrDefault("lifetime", "86400"));
+        long seconds = Long.parseLong(q.getOrDefault("lifetime", "3600"));
         Http.send(exchange, 200, Map.of("Content-Type", "text/plain"),
                 cluster.mint(namespace, serviceAccount, pod, uid, Duration.ofSeconds(seconds)).getBytes(StandardCharsets.UTF_8));
     }

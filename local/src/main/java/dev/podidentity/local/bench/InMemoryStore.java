@@ -20,7 +20,7 @@ final class InMemoryStore implements PodIdentityStore {
     private final Map<String, SubjectBinding> bindings = new ConcurrentHashMap<>();
 
     @Override
-    public Cluster registerCluster(Cluster candidate) {
+    public Cluster registerCluster(Cluster candidate, boolean setLifetime, boolean rotateKey) {
         clusters.put(candidate.name(), candidate);
         return candidate;
     }

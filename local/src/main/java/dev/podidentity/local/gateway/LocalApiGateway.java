@@ -154,6 +154,9 @@ public final class LocalApiGateway implements AutoCloseable {
             headers.put(name, values.get(values.size() - 1));
             values.forEach(v -> multiHeaders.withArray(name).add(v));
         });
+        // as API Gateway adds them; the local API is plain HTTP
+        headers.put("X-Forwarded-Proto", "http");
+        multiHeaders.putArray("X-Forwarded-Proto").add("http");
         Map<String, List<String>> query = new LinkedHashMap<>();
         if (rawQuery != null && !rawQuery.isEmpty()) {
             for (String pair : rawQuery.split("&")) {
@@ -189,11 +192,10 @@ public final class LocalApiGateway implements AutoCloseable {
         context.put("operationName", match.route().operation());
         context.put("requestId", requestId);
         context.put("extendedRequestId", requestId);
-        context.put("path", "/local" + rawPath);
+        // the local API serves at its root, as a custom domain without a base path: no stage in the URL
+        context.put("path", rawPath);
         String host = exchange.getRequestHeaders().getFirst("Host");
-        if (host != null) {
-            context.put("domainName", host);
-        }
+        context.put("domainName", host != null ? host : "127.0.0.1:" + server.getAddress().getPort());
         context.put("stage", "local");
         context.put("protocol", "HTTP/1.1");
         Instant now = Instant.now();

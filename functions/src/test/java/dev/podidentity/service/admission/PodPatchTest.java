@@ -1,0 +1,114 @@
+package dev.podidentity.service.admission;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.podidentity.domain.ErrorCode;
+import dev.podidentity.domain.ServiceException;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The patch builder, table-driven: pod in (single quotes for readability), exact operations out. */
+class PodPatchTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String URI = "{'name':'AWS_CONTAINER_CREDENTIALS_FULL_URI','value':'http://169.254.170.23/v1/credentials'}";
+    static final String FILE = "{'name':'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',"
+            + "'value':'/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token'}";
+    static final String MOUNT = "{'name':'eks-pod-identity-token','mountPath':'/var/run/secrets/pods.eks.amazonaws.com/serviceaccount','readOnly':true}";
+    static final String VOLUME = "{'name':'eks-pod-identity-token','projected':{'sources':[{'serviceAccountToken':"
+            + "{'audience':'pods.eks.amazonaws.com','expirationSeconds':3600,'path':'eks-pod-identity-token'}}]}}";
+
+    static Stream<Arguments> cases() {
+        return Stream.of(
+                Arguments.of("bare pod: arrays added whole",
+                        "{'spec':{'containers':[{'name':'app'}]}}",
+                        "[{'op':'add','path':'/spec/containers/0/env','value':[" + URI + "," + FILE + "]},"
+                                + "{'op':'add','path':'/spec/containers/0/volumeMounts','value':[" + MOUNT + "]},"
+                                + "{'op':'add','path':'/spec/volumes','value':[" + VOLUME + "]}]"),
+                Arguments.of("present arrays: appended",
+                        "{'spec':{'containers':[{'name':'app','env':[{'name':'A','value':'1'}],"
+                                + "'volumeMounts':[{'name':'data','mountPath':'/data'}]}],'volumes':[{'name':'data','emptyDir':{}}]}}",
+                        "[{'op':'add','path':'/spec/containers/0/env/-','value':" + URI + "},"
+                                + "{'op':'add','path':'/spec/containers/0/env/-','value':" + FILE + "},"
+                                + "{'op':'add','path':'/spec/containers/0/volumeMounts/-','value':" + MOUNT + "},"
+                                + "{'op':'add','path':'/spec/volumes/-','value':" + VOLUME + "}]"),
+                Arguments.of("JSON null arrays count as absent",
+                        "{'spec':{'containers':[{'name':'app','env':null,'volumeMounts':null}],'volumes':null}}",
+                        "[{'op':'add','path':'/spec/containers/0/env','value':[" + URI + "," + FILE + "]},"
+                                + "{'op':'add','path':'/spec/containers/0/volumeMounts','value':[" + MOUNT + "]},"
+                                + "{'op':'add','path':'/spec/volumes','value':[" + VOLUME + "]}]"),
+                Arguments.of("a container that sets either variable gets neither",
+                        "{'spec':{'containers':[{'name':'a','env':[{'name':'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE','value':'/x'}],"
+                                + "'volumeMounts':[]}],'volumes':[]}}",
+                        "[{'op':'add','path':'/spec/containers/0/volumeMounts/-','value':" + MOUNT + "},"
+                                + "{'op':'add','path':'/spec/volumes/-','value':" + VOLUME + "}]"),
+                Arguments.of("a mount at the same path (other name) is kept, no second mount",
+                        "{'spec':{'containers':[{'name':'a','env':[],'volumeMounts':[{'name':'mine',"
+                                + "'mountPath':'/var/run/secrets/pods.eks.amazonaws.com/serviceaccount'}]}],"
+                                + "'volumes':[{'name':'mine','emptyDir':{}}]}}",
+                        "[{'op':'add','path':'/spec/containers/0/env/-','value':" + URI + "},"
+                                + "{'op':'add','path':'/spec/containers/0/env/-','value':" + FILE + "},"
+                                + "{'op':'add','path':'/spec/volumes/-','value':" + VOLUME + "}]"),
+                Arguments.of("the pod's own volume of that name is kept",
+                        "{'spec':{'containers':[{'name':'a','env':[],'volumeMounts':[]}],"
+                                + "'volumes':[{'name':'eks-pod-identity-token','emptyDir':{}}]}}",
+                        "[{'op':'add','path':'/spec/containers/0/env/-','value':" + URI + "},"
+                                + "{'op':'add','path':'/spec/containers/0/env/-','value':" + FILE + "},"
+                                + "{'op':'add','path':'/spec/containers/0/volumeMounts/-','value':" + MOUNT + "}]"),
+                Arguments.of("init containers and every container",
+                        "{'spec':{'initContainers':[{'name':'i','env':[]}],'containers':[{'name':'a'},{'name':'b','volumeMounts':[]}],"
+                                + "'volumes':[]}}",
+                        "[{'op':'add','path':'/spec/initContainers/0/env/-','value':" + URI + "},"
+                                + "{'op':'add','path':'/spec/initContainers/0/env/-','value':" + FILE + "},"
+                                + "{'op':'add','path':'/spec/initContainers/0/volumeMounts','value':[" + MOUNT + "]},"
+                                + "{'op':'add','path':'/spec/containers/0/env','value':[" + URI + "," + FILE + "]},"
+                                + "{'op':'add','path':'/spec/containers/0/volumeMounts','value':[" + MOUNT + "]},"
+                                + "{'op':'add','path':'/spec/containers/1/env','value':[" + URI + "," + FILE + "]},"
+                                + "{'op':'add','path':'/spec/containers/1/volumeMounts/-','value':" + MOUNT + "},"
+                                + "{'op':'add','path':'/spec/volumes/-','value':" + VOLUME + "}]"),
+                Arguments.of("an already patched pod: nothing",
+                        "{'spec':{'containers':[{'name':'a','env':[" + URI + "," + FILE + "],'volumeMounts':[" + MOUNT + "]}],"
+                                + "'volumes':[" + VOLUME + "]}}",
+                        "[]"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void patch(String name, String pod, String expected) throws Exception {
+        assertThat(PodPatch.build(json(pod), 3600)).isEqualTo(json(expected));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("malformed")
+    void malformedPods_areInvalidRequests_sayingWhere(String pod, String where) {
+        assertThatThrownBy(() -> PodPatch.build(json(pod), 3600)).isInstanceOf(ServiceException.class)
+                .satisfies(e -> assertThat(((ServiceException) e).code()).isEqualTo(ErrorCode.INVALID_REQUEST))
+                .hasMessageContaining(where);
+    }
+
+    static Stream<Arguments> malformed() {
+        return Stream.of(
+                Arguments.of("{}", "request.object.spec"),
+                Arguments.of("{'spec':{}}", "request.object.spec.containers"),
+                Arguments.of("{'spec':{'containers':{}}}", "request.object.spec.containers"),
+                Arguments.of("{'spec':{'containers':['x']}}", "request.object.spec.containers[0]"),
+                Arguments.of("{'spec':{'containers':[{'env':'x'}]}}", "request.object.spec.containers[0].env"),
+                Arguments.of("{'spec':{'containers':[{'volumeMounts':1}]}}", "request.object.spec.containers[0].volumeMounts"),
+                Arguments.of("{'spec':{'containers':[{}],'volumes':{}}}", "request.object.spec.volumes"));
+    }
+
+    @ParameterizedTest(name = "expirationSeconds {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {600, 3600, 86400})
+    void theVolume_requestsTheClustersLifetime(int seconds) throws Exception {
+        JsonNode ops = PodPatch.build(json("{'spec':{'containers':[{'name':'a'}]}}"), seconds);
+        assertThat(ops.get(2).at("/value/0/projected/sources/0/serviceAccountToken/expirationSeconds").asInt()).isEqualTo(seconds);
+    }
+
+    static JsonNode json(String singleQuoted) throws Exception {
+        return JSON.readTree(singleQuoted.replace('\'', '"'));
+    }
+}
