@@ -237,7 +237,7 @@ public final class PodIdentityStack extends Stack {
         software.amazon.awscdk.Annotations.of(fn).acknowledgeWarning("@aws-cdk/aws-lambda:snapStartRequirePublish",
                 "The API invokes the 'live' alias of a published version (currentVersion), which SnapStart applies to");
         // stable logical ids, so `sam local invoke -t template.json CreatePodIdentityAssociationFunction` works
-        ((CfnFunction) fn.getNode().getDefaultChild()).overrideLogicalId(route.operation() + "Function");
+        ((CfnFunction) java.util.Objects.requireNonNull(fn.getNode().getDefaultChild())).overrideLogicalId(route.operation() + "Function");
         return fn;
     }
 

@@ -28,10 +28,6 @@ public abstract class ApiHandler implements RequestStreamHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
     private static final Map<String, String> JSON_HEADERS = Map.of("Content-Type", "application/json");
 
-    protected ApiHandler() {
-        Priming.register(this);
-    }
-
     /** Runs the operation; answers the response body. */
     protected abstract JsonNode handle(ApiRequest request);
 

@@ -40,7 +40,12 @@ public final class Priming implements Resource {
         this.handler = handler;
     }
 
-    static void register(ApiHandler handler) {
+    /**
+     * Registers a handler for priming before the snapshot. Called by each handler's no-arg constructor, the one the
+     * Lambda runtime uses (after the handler is fully built), so handlers built around another composition (the
+     * local stack, tests, benchmarks) are never registered nor kept alive here.
+     */
+    public static void register(ApiHandler handler) {
         Priming priming = new Priming(handler);
         REGISTERED.add(priming);
         Core.getGlobalContext().register(priming);

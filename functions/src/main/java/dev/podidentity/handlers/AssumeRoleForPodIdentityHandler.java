@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.podidentity.api.ApiHandler;
 import dev.podidentity.api.ApiRequest;
+import dev.podidentity.api.Priming;
 import dev.podidentity.api.Json;
 import dev.podidentity.config.Composition;
 import dev.podidentity.domain.ErrorCode;
@@ -23,8 +24,10 @@ public final class AssumeRoleForPodIdentityHandler extends ApiHandler {
     private final CredentialService service;
     private final String metricsNamespace;
 
+    /** The constructor Lambda calls; registers the handler for SnapStart priming. */
     public AssumeRoleForPodIdentityHandler() {
         this(Composition.fromEnvironment());
+        Priming.register(this);
     }
 
     public AssumeRoleForPodIdentityHandler(Composition composition) {

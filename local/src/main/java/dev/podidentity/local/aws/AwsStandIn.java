@@ -167,6 +167,7 @@ public final class AwsStandIn implements AutoCloseable {
     }
 
     private static final class QueryError extends RuntimeException {
+        private static final long serialVersionUID = 1L;
         final int status;
         final String type;
         final String code;
@@ -283,8 +284,7 @@ public final class AwsStandIn implements AutoCloseable {
         JsonNode trust = parse(role.trustPolicy());
         var trustDecision = PolicyEvaluator.evaluate(List.of(trust), "sts:AssumeRole", null, caller, context);
         boolean identityAllows = identityDecision(caller, "sts:AssumeRole", roleArn, context) == PolicyEvaluator.Decision.ALLOWED;
-        boolean direct = PolicyEvaluator.list(trust.get("Statement")).stream()
-                .anyMatch(s -> PolicyEvaluator.namesPrincipalDirectly(s.get("Principal"), caller));
+        boolean direct = PolicyEvaluator.namesPrincipalDirectly(trust, caller);
         if (trustDecision != PolicyEvaluator.Decision.ALLOWED || (!direct && !identityAllows)
                 || identityDecision(caller, "sts:AssumeRole", roleArn, context) == PolicyEvaluator.Decision.EXPLICIT_DENY) {
             throw accessDenied(denied);

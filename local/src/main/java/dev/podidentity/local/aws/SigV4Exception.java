@@ -2,6 +2,8 @@ package dev.podidentity.local.aws;
 
 /** A request refused before it reaches a handler, with the status, error type and message AWS answers. */
 public final class SigV4Exception extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     private final int status;
     private final String errorType;
 

@@ -65,7 +65,7 @@ public final class TransactionalDynamo implements AutoCloseable {
         this.dynaliteUri = URI.create(dynalite.endpoint() + "/");
         this.ttlFile = dataDir == null ? null : dataDir.resolve("ttl.json");
         if (ttlFile != null && Files.exists(ttlFile)) {
-            JSON.readTree(ttlFile.toFile()).fields().forEachRemaining(e -> ttl.put(e.getKey(), e.getValue().asText()));
+            JSON.readTree(ttlFile.toFile()).properties().forEach(e -> ttl.put(e.getKey(), e.getValue().asText()));
         }
     }
 

@@ -138,7 +138,7 @@ public final class LocalApiGateway implements AutoCloseable {
         }
         JsonNode response = JSON.readTree(responseJson);
         Map<String, String> headers = new HashMap<>();
-        response.path("headers").fields().forEachRemaining(h -> headers.put(h.getKey(), h.getValue().asText()));
+        response.path("headers").properties().forEach(h -> headers.put(h.getKey(), h.getValue().asText()));
         headers.put("x-amzn-RequestId", requestId);
         String text = response.path("body").isNull() ? "" : response.path("body").asText("");
         Http.send(exchange, response.path("statusCode").asInt(502), headers, text.getBytes(StandardCharsets.UTF_8));
