@@ -65,11 +65,4 @@ public final class Http {
             out.write(body);
         }
     }
-
-    public static String xmlEscape(String s) {
-        if (s == null) {
-            return "";
-        }
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
-    }
 }
