@@ -23,8 +23,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * SnapStart priming through CRaC hooks: before Lambda snapshots an initialized function, each handler runs one
- * harmless request (reads of a cluster that does not exist), so SDK clients, their marshallers, the HTTP client,
+ * SnapStart priming through CRaC hooks: before Lambda snapshots an initialized function, each handler serves three
+ * harmless requests (about a cluster that does not exist), so SDK clients, their marshallers, the HTTP client,
  * JSON, logging and JWT verification are loaded and compiled in the snapshot rather than on the first pod's request.
  * On a JVM without CRaC the hooks are never called.
  */

@@ -16,7 +16,7 @@ import software.amazon.lambda.powertools.metrics.MetricsFactory;
 import software.amazon.lambda.powertools.metrics.model.MetricUnit;
 
 /**
- * AssumeRoleForPodIdentity (EKS Auth): {@code POST /clusters/{clusterName}/assume-role-for-pod-identity} with
+ * AssumeRoleForPodIdentity (EKS Auth): {@code POST /clusters/{name}/assume-role-for-pod-identity} with
  * {@code {"token"}}. The token is the credential, so the route has no gateway authorization. Neither the token nor
  * the credentials are ever logged.
  */

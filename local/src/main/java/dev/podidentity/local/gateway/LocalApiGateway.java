@@ -12,7 +12,6 @@ import dev.podidentity.local.Http;
 import dev.podidentity.local.aws.SigV4Exception;
 import dev.podidentity.local.aws.SigV4Verifier;
 import java.io.IOException;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -165,7 +164,7 @@ public final class LocalApiGateway implements AutoCloseable {
                     if (segments[i].isEmpty()) {
                         ok = false;
                     } else {
-                        params.put(t.substring(1, t.length() - 1), decode(segments[i]));
+                        params.put(t.substring(1, t.length() - 1), Http.decode(segments[i], Http.Plus.LITERAL));
                     }
                 } else {
                     ok = t.equals(segments[i]);
@@ -191,16 +190,8 @@ public final class LocalApiGateway implements AutoCloseable {
             values.forEach(v -> multiHeaders.withArray(name).add(v));
         });
         Map<String, List<String>> query = new LinkedHashMap<>();
-        if (rawQuery != null && !rawQuery.isEmpty()) {
-            for (String pair : rawQuery.split("&")) {
-                if (pair.isEmpty()) {
-                    continue;
-                }
-                int eq = pair.indexOf('=');
-                String k = decode(eq < 0 ? pair : pair.substring(0, eq));
-                String v = eq < 0 ? "" : decode(pair.substring(eq + 1));
-                query.computeIfAbsent(k, x -> new ArrayList<>()).add(v);
-            }
+        for (Map.Entry<String, String> pair : Http.queryPairs(rawQuery, Http.Plus.LITERAL)) {
+            query.computeIfAbsent(pair.getKey(), x -> new ArrayList<>()).add(pair.getValue());
         }
         if (query.isEmpty()) {
             event.putNull("queryStringParameters");
@@ -259,13 +250,5 @@ public final class LocalApiGateway implements AutoCloseable {
             headers.put("x-amzn-ErrorType", type);
         }
         Http.send(exchange, status, headers, JSON.writeValueAsBytes(JSON.createObjectNode().put("message", message)));
-    }
-
-    private static String decode(String s) {
-        try {
-            return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return s;
-        }
     }
 }
