@@ -9,6 +9,8 @@ import dev.podidentity.domain.ServiceException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,14 +43,16 @@ public abstract class ApiHandler implements RequestStreamHandler {
 
     /**
      * Warms this handler before a SnapStart snapshot: SDK clients of the execution environment, token verification,
-     * and the request path with a harmless event. Never changes data.
+     * and the request path with a harmless event. Never changes data. Answers the responses to the priming requests.
      */
-    public final void prime() {
+    public final List<ApiResponse> prime() {
         dev.podidentity.config.Composition.primeEnvironment();
         Priming.warmTokenVerification();
+        List<ApiResponse> responses = new ArrayList<>(3);
         for (int i = 0; i < 3; i++) {
-            respond(Priming.event());
+            responses.add(respond(Priming.event()));
         }
+        return responses;
     }
 
     /** Called for every refused request (after mapping), e.g. to count STS refusals. */

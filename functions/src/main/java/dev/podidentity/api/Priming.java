@@ -54,8 +54,9 @@ public final class Priming implements Resource {
     @Override
     public void beforeCheckpoint(Context<? extends Resource> context) {
         long start = System.nanoTime();
-        handler.prime();
-        LOG.info("primed {} in {} ms", handler.operation(), (System.nanoTime() - start) / 1_000_000);
+        List<ApiResponse> responses = handler.prime();
+        LOG.info("primed {} in {} ms, answers {}", handler.operation(), (System.nanoTime() - start) / 1_000_000,
+                responses.stream().map(ApiResponse::statusCode).toList());
     }
 
     @Override

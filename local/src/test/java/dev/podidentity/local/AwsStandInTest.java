@@ -3,7 +3,12 @@ package dev.podidentity.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.URI;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.iam.IamClient;
@@ -15,17 +20,23 @@ import software.amazon.awssdk.services.sts.model.Credentials;
 class AwsStandInTest {
     private static final LocalStack STACK = TestStack.get();
 
+    static StsClient sts(AwsCredentials credentials) {
+        return StsClient.builder().endpointOverride(URI.create(STACK.awsEndpoint())).region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(credentials))
+                .httpClient(UrlConnectionHttpClient.create()).build();
+    }
+
     @Test
     void deletedRole_cannotBeAssumed_andItsSessionsStopWorking() {
         String name = TestStack.unique("deleted");
         Credentials session;
-        try (StsClient admin = PodIdentityFlowTest.sts(STACK.adminCredentials()); IamClient iam = TestStack.iam()) {
+        try (StsClient admin = sts(STACK.adminCredentials()); IamClient iam = TestStack.iam()) {
             String adminArn = admin.getCallerIdentity().arn();
             String roleArn = iam.createRole(r -> r.roleName(name).assumeRolePolicyDocument(
                     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\""
                             + adminArn + "\"},\"Action\":\"sts:AssumeRole\"}]}")).role().arn();
             session = admin.assumeRole(r -> r.roleArn(roleArn).roleSessionName("before-delete")).credentials();
-            try (StsClient asRole = PodIdentityFlowTest.sts(AwsSessionCredentials.create(session.accessKeyId(),
+            try (StsClient asRole = sts(AwsSessionCredentials.create(session.accessKeyId(),
                     session.secretAccessKey(), session.sessionToken()))) {
                 assertThat(asRole.getCallerIdentity().arn()).endsWith(":assumed-role/" + name + "/before-delete");
 
