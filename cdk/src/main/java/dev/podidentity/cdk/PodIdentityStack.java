@@ -97,7 +97,7 @@ public final class PodIdentityStack extends Stack {
         LogGroup accessLogs = LogGroup.Builder.create(this, "ApiAccessLogs")
                 .retention(props.logRetention()).removalPolicy(RemovalPolicy.RETAIN).build();
         api = RestApi.Builder.create(this, "Api")
-                .restApiName("pod-identity")
+                .restApiName(getStackName())
                 .description("EKS Pod Identity compatible control plane (association API and EKS Auth)")
                 .endpointTypes(List.of(EndpointType.REGIONAL))
                 .cloudWatchRole(true)
@@ -195,9 +195,23 @@ public final class PodIdentityStack extends Stack {
         return role;
     }
 
+    /**
+     * A function's physical name, derived from the stack name so that a second stack in the same account and region
+     * ({@code -c stackName=...}) never collides; its log group is named after it.
+     */
+    private String functionName(String operation) {
+        String name = getStackName() + "-" + operation;
+        if (name.length() > 64) {
+            throw new IllegalArgumentException("stackName '" + getStackName() + "' is too long: function names are "
+                    + "'<stackName>-<Operation>', at most 64 characters; use at most " + (63 - operation.length())
+                    + " characters");
+        }
+        return name;
+    }
+
     private Function function(Route route, Role role, PodIdentityStackProps props) {
         LogGroup logs = LogGroup.Builder.create(this, route.operation() + "Logs")
-                .logGroupName("/aws/lambda/pod-identity-" + route.operation())
+                .logGroupName("/aws/lambda/" + functionName(route.operation()))
                 .retention(props.logRetention())
                 .removalPolicy(RemovalPolicy.DESTROY)
                 .build();
@@ -216,7 +230,7 @@ public final class PodIdentityStack extends Stack {
         // the agent gives AssumeRoleForPodIdentity 1 s: a hung dependency must become a retryable 503 before that
         env.put(Settings.SDK_CALL_TIMEOUT_MS, role == broker ? "900" : "10000");
         Function.Builder builder = Function.Builder.create(this, route.operation() + "Function")
-                .functionName("pod-identity-" + route.operation())
+                .functionName(functionName(route.operation()))
                 .description(route.method() + " " + route.pathTemplate())
                 .runtime(Runtime.JAVA_21)
                 .architecture(Architecture.ARM_64)

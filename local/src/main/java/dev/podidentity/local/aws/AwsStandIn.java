@@ -170,7 +170,7 @@ public final class AwsStandIn implements AutoCloseable {
             if (exchange.getRequestURI().getRawQuery() != null) {
                 params.putAll(form(exchange.getRequestURI().getRawQuery()));
             }
-            Fault fault = faults.getOrDefault(service, Fault.NONE);
+            Fault fault = faults.getOrDefault(service.signingName, Fault.NONE);
             switch (fault) {
                 case THROTTLE -> throw new QueryError(400, "Sender", "Throttling", "Rate exceeded");
                 case FAIL -> throw new QueryError(503, "Receiver", "ServiceUnavailable", "Service is unavailable");
