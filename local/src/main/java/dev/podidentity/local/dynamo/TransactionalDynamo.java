@@ -54,8 +54,10 @@ public final class TransactionalDynamo implements AutoCloseable {
     private volatile Fault fault = Fault.NONE;
     private volatile Set<String> faultOperations = Set.of();
     private final java.util.concurrent.atomic.AtomicInteger faultsLeft = new java.util.concurrent.atomic.AtomicInteger();
-    /** Requests with an injected fault not answered yet; notified when it drops. */
-    private final java.util.concurrent.atomic.AtomicInteger faultedInFlight = new java.util.concurrent.atomic.AtomicInteger();
+    /** Guards {@link #faultedInFlight}; notified when it drops. */
+    private final Object faultedLock = new Object();
+    /** Requests with an injected fault not answered yet. */
+    private int faultedInFlight;
     private volatile Duration hang = Duration.ofSeconds(10);
     private HttpServer server;
 
@@ -105,13 +107,13 @@ public final class TransactionalDynamo implements AutoCloseable {
      */
     public boolean awaitFaultedRequests(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (faultedInFlight) {
-            while (faultedInFlight.get() > 0) {
+        synchronized (faultedLock) {
+            while (faultedInFlight > 0) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return false;
                 }
-                faultedInFlight.wait(Math.max(1, left / 1_000_000));
+                faultedLock.wait(Math.max(1, left / 1_000_000));
             }
         }
         return true;
@@ -136,13 +138,15 @@ public final class TransactionalDynamo implements AutoCloseable {
             answer(exchange, operation, body, f, false);
             return;
         }
-        faultedInFlight.incrementAndGet();
+        synchronized (faultedLock) {
+            faultedInFlight++;
+        }
         try {
             answer(exchange, operation, body, f, true);
         } finally {
-            synchronized (faultedInFlight) {
-                faultedInFlight.decrementAndGet();
-                faultedInFlight.notifyAll();
+            synchronized (faultedLock) {
+                faultedInFlight--;
+                faultedLock.notifyAll();
             }
         }
     }
