@@ -191,14 +191,7 @@ public final class AwsStandIn implements AutoCloseable {
             xml.close().open("ResponseMetadata").element("RequestId", requestId);
             reply(exchange, 200, xml.finish());
         } catch (SigV4Exception e) {
-            String code = switch (e.errorType()) {
-                case "UnrecognizedClientException" -> "InvalidClientTokenId";
-                case "MissingAuthenticationTokenException" -> "MissingAuthenticationToken";
-                case "InvalidSignatureException" -> "SignatureDoesNotMatch";
-                case "ExpiredTokenException" -> "ExpiredToken";
-                default -> "IncompleteSignature";
-            };
-            reply(exchange, e.status(), error(service, "Sender", code, e.getMessage(), requestId));
+            reply(exchange, e.status(), error(service, "Sender", e.reason().queryCode, e.getMessage(), requestId));
         } catch (QueryError e) {
             reply(exchange, e.status, error(service, e.type, e.code, e.getMessage(), requestId));
         }
