@@ -38,7 +38,7 @@ ensure_built() {
   if [ -z "$jar" ] || [ -n "$(find "$PROJECT_ROOT/functions/src/main" "$PROJECT_ROOT/local/src/main" "$PROJECT_ROOT/pom.xml" "$PROJECT_ROOT/functions/pom.xml" "$PROJECT_ROOT/local/pom.xml" \
         -newer "$jar" -type f 2>/dev/null | head -1)" ] || [ ! -f "$PROJECT_ROOT/local/target/classpath.txt" ]; then
     (cd "$PROJECT_ROOT" && mvn -B -q -Dstyle.color=never -DskipTests -pl functions,local -am install >&2 \
-      && mvn -B -q -Dstyle.color=never -pl local dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=runtime >&2)
+      && mvn -B -q -Dstyle.color=never -pl local dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -DincludeScope=runtime >&2)
   fi
 }
 

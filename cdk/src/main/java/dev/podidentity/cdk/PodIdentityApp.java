@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import software.amazon.awscdk.App;
+import java.util.Objects;
 import software.amazon.awscdk.Aspects;
 import software.amazon.awscdk.Environment;
 import software.amazon.awscdk.StackProps;
@@ -37,7 +38,7 @@ public final class PodIdentityApp {
             props = props.withProvisionedConcurrency(Integer.parseInt(provisioned.toString()));
         }
         Object name = app.getNode().tryGetContext("stackName");
-        new PodIdentityStack(app, name == null ? "PodIdentity" : name.toString(), StackProps.builder()
+        new PodIdentityStack(app, Objects.toString(name, "PodIdentity"), StackProps.builder()
                 .env(Environment.builder()
                         .account(System.getenv("CDK_DEFAULT_ACCOUNT"))
                         .region(System.getenv("CDK_DEFAULT_REGION"))

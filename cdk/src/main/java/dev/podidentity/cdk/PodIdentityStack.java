@@ -104,7 +104,7 @@ public final class PodIdentityStack extends Stack {
         LogGroup accessLogs = LogGroup.Builder.create(this, "ApiAccessLogs")
                 .retention(props.logRetention()).removalPolicy(RemovalPolicy.RETAIN).build();
         api = RestApi.Builder.create(this, "Api")
-                .restApiName("pod-identity")
+                .restApiName(getStackName())
                 .description("EKS Pod Identity compatible control plane (association API and EKS Auth)")
                 .endpointTypes(List.of(EndpointType.REGIONAL))
                 .cloudWatchRole(true)
@@ -205,9 +205,23 @@ public final class PodIdentityStack extends Stack {
         return role;
     }
 
+    /**
+     * A function's physical name, derived from the stack name so that a second stack in the same account and region
+     * ({@code -c stackName=...}) never collides; its log group is named after it.
+     */
+    private String functionName(String operation) {
+        String name = getStackName() + "-" + operation;
+        if (name.length() > 64) {
+            throw new IllegalArgumentException("stackName '" + getStackName() + "' is too long: function names are "
+                    + "'<stackName>-<Operation>', at most 64 characters; use at most " + (63 - operation.length())
+                    + " characters");
+        }
+        return name;
+    }
+
     private Function function(Route route, Role role, PodIdentityStackProps props) {
         LogGroup logs = LogGroup.Builder.create(this, route.operation() + "Logs")
-                .logGroupName("/aws/lambda/pod-identity-" + route.operation())
+                .logGroupName("/aws/lambda/" + functionName(route.operation()))
                 .retention(props.logRetention())
                 .removalPolicy(RemovalPolicy.DESTROY)
                 .build();
@@ -226,7 +240,7 @@ public final class PodIdentityStack extends Stack {
         // the agent gives AssumeRoleForPodIdentity 1 s: a hung dependency must become a retryable 503 before that
         env.put(Settings.SDK_CALL_TIMEOUT_MS, Long.toString(route.functionPackage().callTimeout().toMillis()));
         Function.Builder builder = Function.Builder.create(this, route.operation() + "Function")
-                .functionName("pod-identity-" + route.operation())
+                .functionName(functionName(route.operation()))
                 .description(route.method() + " " + route.pathTemplate())
                 .runtime(Runtime.JAVA_21)
                 .architecture(Architecture.ARM_64)
@@ -248,7 +262,7 @@ public final class PodIdentityStack extends Stack {
         software.amazon.awscdk.Annotations.of(fn).acknowledgeWarning("@aws-cdk/aws-lambda:snapStartRequirePublish",
                 "The API invokes the 'live' alias of a published version (currentVersion), which SnapStart applies to");
         // stable logical ids, so `sam local invoke -t template.json CreatePodIdentityAssociationFunction` works
-        ((CfnFunction) fn.getNode().getDefaultChild()).overrideLogicalId(route.operation() + "Function");
+        ((CfnFunction) java.util.Objects.requireNonNull(fn.getNode().getDefaultChild())).overrideLogicalId(route.operation() + "Function");
         return fn;
     }
 

@@ -9,6 +9,8 @@ import dev.podidentity.domain.ServiceException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,10 +30,6 @@ public abstract class ApiHandler implements RequestStreamHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
     private static final Map<String, String> JSON_HEADERS = Map.of("Content-Type", "application/json");
 
-    protected ApiHandler() {
-        Priming.register(this);
-    }
-
     /** Runs the operation; answers the response body. */
     protected abstract JsonNode handle(ApiRequest request);
 
@@ -45,14 +43,16 @@ public abstract class ApiHandler implements RequestStreamHandler {
 
     /**
      * Warms this handler before a SnapStart snapshot: SDK clients of the execution environment, token verification,
-     * and the request path with a harmless event. Never changes data.
+     * and the request path with a harmless event. Never changes data. Answers the responses to the priming requests.
      */
-    public final void prime() {
+    public final List<ApiResponse> prime() {
         dev.podidentity.config.Composition.primeEnvironment();
         Priming.warmTokenVerification();
+        List<ApiResponse> responses = new ArrayList<>(3);
         for (int i = 0; i < 3; i++) {
-            respond(Priming.event());
+            responses.add(respond(Priming.event()));
         }
+        return responses;
     }
 
     /** The response to a refused request: restJson1's error shape; a handler whose callers expect another overrides it. */

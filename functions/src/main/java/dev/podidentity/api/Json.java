@@ -10,7 +10,6 @@ import dev.podidentity.domain.ServiceException;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.Instant;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -99,8 +98,7 @@ public final class Json {
             throw ServiceException.invalidParameter(field + " must be an object of string keys and string values");
         }
         Map<String, String> out = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : v.properties()) {
             if (!e.getValue().isTextual()) {
                 throw ServiceException.invalidParameter(field + "." + e.getKey() + " must be a string");
             }

@@ -23,8 +23,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * SnapStart priming through CRaC hooks: before Lambda snapshots an initialized function, each handler runs one
- * harmless request (reads of a cluster that does not exist), so SDK clients, their marshallers, the HTTP client,
+ * SnapStart priming through CRaC hooks: before Lambda snapshots an initialized function, each handler serves three
+ * harmless requests (about a cluster that does not exist), so SDK clients, their marshallers, the HTTP client,
  * JSON, logging and JWT verification are loaded and compiled in the snapshot rather than on the first pod's request.
  * On a JVM without CRaC the hooks are never called.
  */
@@ -40,7 +40,12 @@ public final class Priming implements Resource {
         this.handler = handler;
     }
 
-    static void register(ApiHandler handler) {
+    /**
+     * Registers a handler for priming before the snapshot. Called by each handler's no-arg constructor, the one the
+     * Lambda runtime uses (after the handler is fully built), so handlers built around another composition (the
+     * local stack, tests, benchmarks) are never registered nor kept alive here.
+     */
+    public static void register(ApiHandler handler) {
         Priming priming = new Priming(handler);
         REGISTERED.add(priming);
         Core.getGlobalContext().register(priming);
@@ -49,8 +54,9 @@ public final class Priming implements Resource {
     @Override
     public void beforeCheckpoint(Context<? extends Resource> context) {
         long start = System.nanoTime();
-        handler.prime();
-        LOG.info("primed {} in {} ms", handler.operation(), (System.nanoTime() - start) / 1_000_000);
+        List<ApiResponse> responses = handler.prime();
+        LOG.info("primed {} in {} ms, answers {}", handler.operation(), (System.nanoTime() - start) / 1_000_000,
+                responses.stream().map(ApiResponse::statusCode).toList());
     }
 
     @Override

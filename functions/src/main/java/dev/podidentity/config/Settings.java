@@ -37,6 +37,16 @@ public record Settings(
      */
     public static final String PUBLIC_API_URL = "PUBLIC_API_URL";
 
+    public Settings {
+        pageTokenKey = pageTokenKey.clone();
+    }
+
+    /** A copy: the key stays this record's own. */
+    @Override
+    public byte[] pageTokenKey() {
+        return pageTokenKey.clone();
+    }
+
     public static Settings from(Map<String, String> env) {
         String region = first(env, "AWS_REGION", "AWS_DEFAULT_REGION");
         if (region == null) {

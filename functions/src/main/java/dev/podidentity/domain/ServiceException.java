@@ -5,6 +5,8 @@ package dev.podidentity.domain;
  * its message is shown to the caller as is, so it must say what to fix and never carry a secret.
  */
 public class ServiceException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     private final ErrorCode code;
 
     public ServiceException(ErrorCode code, String message) {

@@ -6,6 +6,7 @@ import dev.podidentity.api.ApiHandler;
 import dev.podidentity.api.ApiRequest;
 import dev.podidentity.api.ApiResponse;
 import dev.podidentity.api.Json;
+import dev.podidentity.api.Priming;
 import dev.podidentity.config.Composition;
 import dev.podidentity.domain.ErrorCode;
 import dev.podidentity.domain.ServiceException;
@@ -36,6 +37,7 @@ public final class AdmitPodHandler extends ApiHandler {
 
     public AdmitPodHandler() {
         this(Composition.fromEnvironment());
+        Priming.register(this);
     }
 
     public AdmitPodHandler(Composition composition) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.podidentity.api.ApiHandler;
 import dev.podidentity.api.ApiRequest;
+import dev.podidentity.api.Priming;
 import dev.podidentity.api.Json;
 import dev.podidentity.config.Composition;
 import dev.podidentity.domain.ErrorCode;
@@ -15,7 +16,7 @@ import software.amazon.lambda.powertools.metrics.MetricsFactory;
 import software.amazon.lambda.powertools.metrics.model.MetricUnit;
 
 /**
- * AssumeRoleForPodIdentity (EKS Auth): {@code POST /clusters/{clusterName}/assume-role-for-pod-identity} with
+ * AssumeRoleForPodIdentity (EKS Auth): {@code POST /clusters/{name}/assume-role-for-pod-identity} with
  * {@code {"token"}}. The token is the credential, so the route has no gateway authorization. Neither the token nor
  * the credentials are ever logged.
  */
@@ -23,8 +24,10 @@ public final class AssumeRoleForPodIdentityHandler extends ApiHandler {
     private final CredentialService service;
     private final String metricsNamespace;
 
+    /** The constructor Lambda calls; registers the handler for SnapStart priming. */
     public AssumeRoleForPodIdentityHandler() {
         this(Composition.fromEnvironment());
+        Priming.register(this);
     }
 
     public AssumeRoleForPodIdentityHandler(Composition composition) {

@@ -3,6 +3,7 @@ package dev.podidentity.handlers;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.podidentity.api.ApiHandler;
 import dev.podidentity.api.ApiRequest;
+import dev.podidentity.api.Priming;
 import dev.podidentity.api.WireFormat;
 import dev.podidentity.config.Composition;
 import dev.podidentity.service.ClusterService;
@@ -11,8 +12,10 @@ import dev.podidentity.service.ClusterService;
 public final class DeleteClusterHandler extends ApiHandler {
     private final ClusterService service;
 
+    /** The constructor Lambda calls; registers the handler for SnapStart priming. */
     public DeleteClusterHandler() {
         this(Composition.fromEnvironment().clusters());
+        Priming.register(this);
     }
 
     public DeleteClusterHandler(ClusterService service) {

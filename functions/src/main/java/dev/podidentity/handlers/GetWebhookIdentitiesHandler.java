@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.podidentity.api.ApiHandler;
 import dev.podidentity.api.ApiRequest;
 import dev.podidentity.api.Json;
+import dev.podidentity.api.Priming;
 import dev.podidentity.config.Composition;
 import dev.podidentity.domain.Subject;
 import dev.podidentity.service.ClusterService;
@@ -20,6 +21,7 @@ public final class GetWebhookIdentitiesHandler extends ApiHandler {
 
     public GetWebhookIdentitiesHandler() {
         this(Composition.fromEnvironment().clusters());
+        Priming.register(this);
     }
 
     public GetWebhookIdentitiesHandler(ClusterService service) {

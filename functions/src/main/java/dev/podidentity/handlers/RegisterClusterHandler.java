@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.podidentity.api.ApiHandler;
 import dev.podidentity.api.ApiRequest;
+import dev.podidentity.api.Priming;
 import dev.podidentity.api.Json;
 import dev.podidentity.api.WireFormat;
 import dev.podidentity.config.Composition;
@@ -19,8 +20,10 @@ public final class RegisterClusterHandler extends ApiHandler {
     /** The API's public URL when set (PUBLIC_API_URL), else derived from each request. */
     private final String publicApiUrl;
 
+    /** The constructor Lambda calls; registers the handler for SnapStart priming. */
     public RegisterClusterHandler() {
         this(Composition.fromEnvironment());
+        Priming.register(this);
     }
 
     public RegisterClusterHandler(Composition composition) {

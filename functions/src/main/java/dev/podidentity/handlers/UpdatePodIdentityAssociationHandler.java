@@ -3,6 +3,7 @@ package dev.podidentity.handlers;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.podidentity.api.ApiHandler;
 import dev.podidentity.api.ApiRequest;
+import dev.podidentity.api.Priming;
 import dev.podidentity.api.Json;
 import dev.podidentity.api.WireFormat;
 import dev.podidentity.config.Composition;
@@ -12,8 +13,10 @@ import dev.podidentity.service.AssociationService;
 public final class UpdatePodIdentityAssociationHandler extends ApiHandler {
     private final AssociationService service;
 
+    /** The constructor Lambda calls; registers the handler for SnapStart priming. */
     public UpdatePodIdentityAssociationHandler() {
         this(Composition.fromEnvironment().associations());
+        Priming.register(this);
     }
 
     public UpdatePodIdentityAssociationHandler(AssociationService service) {

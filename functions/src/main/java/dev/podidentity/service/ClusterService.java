@@ -19,6 +19,7 @@ import dev.podidentity.domain.Tags;
 import dev.podidentity.domain.Text;
 import dev.podidentity.domain.WebhookKey;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Instant;
@@ -124,12 +125,13 @@ public final class ClusterService {
                     + "' is invalid: use the exact 'iss' of the cluster's tokens, at most 2048 printable ASCII characters");
         }
         if (issuer.contains("://")) {
+            String scheme;
             try {
-                URI uri = new URI(issuer);
-                if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme())) {
-                    throw new IllegalArgumentException();
-                }
-            } catch (Exception e) {
+                scheme = new URI(issuer).getScheme();
+            } catch (URISyntaxException e) {
+                scheme = null;
+            }
+            if (!"https".equals(scheme) && !"http".equals(scheme)) {
                 throw ServiceException.invalidParameter("issuer '" + Text.printable(issuer) + "' is not a valid URL");
             }
         }

@@ -21,8 +21,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * AssumeRoleForPodIdentity: verify the pod's token against its cluster's keys (held in memory for a short time so
- * rotation takes effect within a minute), read the subject's binding with one consistent read, mint credentials.
+ * AssumeRoleForPodIdentity: verify the pod's token against its cluster's keys (held in memory for
+ * {@link #KEY_CACHE_TTL}, 30 s, so a rotation takes effect within 30 s, at once for a token with an unknown kid),
+ * read the subject's binding with one consistent read, mint credentials.
  * The cluster's pod token lifetime limit is cached with its keys, so a change takes effect within {@link #KEY_CACHE_TTL}.
  */
 public final class CredentialService {

@@ -7,7 +7,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -66,10 +69,37 @@ public final class Http {
         }
     }
 
-    public static String xmlEscape(String s) {
-        if (s == null) {
-            return "";
+    /** What a {@code +} in an encoded query means. */
+    public enum Plus {
+        /** A literal plus, as API Gateway and SigV4 read query strings. */
+        LITERAL,
+        /** A space, as in {@code application/x-www-form-urlencoded} bodies (the AWS Query protocol). */
+        SPACE
+    }
+
+    /** The name/value pairs of a raw query string or form body, decoded, in order; a malformed escape is kept as is. */
+    public static List<Map.Entry<String, String>> queryPairs(String raw, Plus plus) {
+        List<Map.Entry<String, String>> out = new ArrayList<>();
+        if (raw == null || raw.isEmpty()) {
+            return out;
         }
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+        for (String pair : raw.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            out.add(Map.entry(decode(eq < 0 ? pair : pair.substring(0, eq), plus),
+                    eq < 0 ? "" : decode(pair.substring(eq + 1), plus)));
+        }
+        return out;
+    }
+
+    /** Percent-decodes one query or path component; a malformed escape is kept as is. */
+    public static String decode(String s, Plus plus) {
+        try {
+            return URLDecoder.decode(plus == Plus.LITERAL ? s.replace("+", "%2B") : s, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return s;
+        }
     }
 }

@@ -143,7 +143,7 @@ public final class Invoke {
                 if (e.isDirectory()) {
                     Files.createDirectories(out);
                 } else {
-                    Files.createDirectories(out.getParent());
+                    Files.createDirectories(java.util.Objects.requireNonNull(out.getParent(), "entry folder"));
                     Files.copy(in, out);
                 }
             }
@@ -162,7 +162,7 @@ public final class Invoke {
 
     private static Map<String, String> jsonToMap(JsonNode node) {
         Map<String, String> out = new java.util.LinkedHashMap<>();
-        node.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+        node.properties().forEach(e -> out.put(e.getKey(), e.getValue().asText()));
         return out;
     }
 }

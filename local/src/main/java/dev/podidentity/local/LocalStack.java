@@ -278,8 +278,7 @@ public final class LocalStack implements AutoCloseable {
             ObjectNode env = functions.putObject(route.operation());
             functionEnvironment(route).forEach(env::put);
         }
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
+        Files.createDirectories(java.util.Objects.requireNonNull(file.toAbsolutePath().getParent(), "state folder"));
         Files.writeString(file, json.writerWithDefaultPrettyPrinter().writeValueAsString(state));
         try {
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));

@@ -2,22 +2,38 @@ package dev.podidentity.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.podidentity.local.bench.Benchmark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The benchmark command runs end to end (a few iterations) and reports every section. No timing is asserted. */
+/**
+ * The benchmark command runs end to end (a few iterations), reports every section, and its requests succeeded (a
+ * failing warm or self-time request aborts the run; the throughput section counts its failures). No timing is asserted.
+ */
 class BenchmarkSmokeTest {
 
     @Test
-    void quickBenchmark_reportsEverySection(@TempDir Path out) throws Exception {
+    void quickBenchmark_reportsEverySection_andEveryRequestSucceeded(@TempDir Path out) throws Exception {
         Path report = Benchmark.run(Benchmark.Config.quick(out));
         String text = Files.readString(report);
         assertThat(text).contains("## Lambda deployment packages", "## Fresh-JVM first response", "hello-world JVM",
                 "## Warm latency", "| AssumeRoleForPodIdentity |", "## AssumeRoleForPodIdentity throughput",
                 "## Handler self-time");
-        assertThat(Files.readString(out.resolve("results.json"))).contains("\"assumeRolePerSecond\"", "\"selfTimeMs\"");
+        JsonNode results = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+        JsonNode throughput = results.path("assumeRoleThroughputRequests");
+        assertThat(throughput.path("ok").asLong()).as("successful AssumeRoleForPodIdentity requests").isPositive();
+        assertThat(throughput.path("failed").asLong()).as("failed AssumeRoleForPodIdentity requests").isZero();
+        assertThat(results.path("assumeRolePerSecond").asDouble()).isPositive();
+        assertThat(results.path("warmMs").properties()).extracting(e -> e.getKey()).containsExactlyInAnyOrder(
+                "CreatePodIdentityAssociation", "DescribePodIdentityAssociation", "ListPodIdentityAssociations",
+                "UpdatePodIdentityAssociation", "DescribeCluster", "DeletePodIdentityAssociation",
+                "AssumeRoleForPodIdentity");
+        assertThat(results.path("selfTimeMs").properties()).extracting(e -> e.getKey())
+                .containsExactlyInAnyOrder("AssumeRoleForPodIdentity", "CreatePodIdentityAssociation");
+        assertThat(results.path("freshJvmMs").size()).as("fresh-JVM measurements").isPositive();
     }
 }

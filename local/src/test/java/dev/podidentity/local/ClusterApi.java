@@ -71,11 +71,8 @@ public final class ClusterApi {
         if (uri.getRawQuery() != null) {
             http.encodedPath(uri.getRawPath());
             http.clearQueryParameters();
-            for (String pair : uri.getRawQuery().split("&")) {
-                int eq = pair.indexOf('=');
-                http.appendRawQueryParameter(decode(eq < 0 ? pair : pair.substring(0, eq)),
-                        eq < 0 ? "" : decode(pair.substring(eq + 1)));
-            }
+            Http.queryPairs(uri.getRawQuery(), Http.Plus.LITERAL)
+                    .forEach(pair -> http.appendRawQueryParameter(pair.getKey(), pair.getValue()));
         }
         AwsCredentialsIdentity identity = credentials instanceof AwsSessionCredentials s
                 ? AwsSessionCredentialsIdentity.create(s.accessKeyId(), s.secretAccessKey(), s.sessionToken())
@@ -103,9 +100,5 @@ public final class ClusterApi {
         } catch (IOException | InterruptedException e) {
             throw new AssertionError(e);
         }
-    }
-
-    private static String decode(String s) {
-        return java.net.URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 }

@@ -28,6 +28,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 
 /** The DynamoDB adapter against dynalite (plus the local transaction layer) over HTTP, with the real SDK client. */
 class DynamoStoreTest {
@@ -187,10 +188,10 @@ class DynamoStoreTest {
         var cancelled = org.assertj.core.api.Assertions.catchThrowableOfType(
                 software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException.class,
                 () -> dynamo.transactWriteItems(r -> r.transactItems(
-                        t -> t.put(p -> p.tableName(LocalStack.TABLE).item(key)),
-                        t -> t.conditionCheck(c -> c.tableName(LocalStack.TABLE)
+                        TransactWriteItem.builder().put(p -> p.tableName(LocalStack.TABLE).item(key)).build(),
+                        TransactWriteItem.builder().conditionCheck(c -> c.tableName(LocalStack.TABLE)
                                 .key(Map.of("pk", AttributeValue.fromS("CLUSTER#" + name), "sk", AttributeValue.fromS("CLUSTER")))
-                                .conditionExpression("attribute_not_exists(pk)")))));
+                                .conditionExpression("attribute_not_exists(pk)")).build())));
         assertThat(cancelled.cancellationReasons()).extracting(r -> r.code())
                 .containsExactly("None", "ConditionalCheckFailed");
         assertThat(dynamo.getItem(r -> r.tableName(LocalStack.TABLE).key(key)).hasItem()).as("rolled back").isFalse();

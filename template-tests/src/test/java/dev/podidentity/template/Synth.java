@@ -21,8 +21,12 @@ final class Synth {
     final Map<String, Object> json;
 
     Synth(UnaryOperator<PodIdentityStackProps> customize) {
+        this("PodIdentity", customize);
+    }
+
+    Synth(String stackName, UnaryOperator<PodIdentityStackProps> customize) {
         App app = new App();
-        stack = new PodIdentityStack(app, "PodIdentity", StackProps.builder()
+        stack = new PodIdentityStack(app, stackName, StackProps.builder()
                 .env(Environment.builder().account("123456789012").region("eu-west-1").build()).build(),
                 customize.apply(PodIdentityStackProps.defaults(PodIdentityApp.functionsPackage(),
                         PodIdentityApp.brokerPackage())));

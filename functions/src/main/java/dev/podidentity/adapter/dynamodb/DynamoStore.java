@@ -24,6 +24,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -42,6 +43,18 @@ public final class DynamoStore implements PodIdentityStore {
     /** EKS's quota of associations per cluster. */
     public static final int MAX_ASSOCIATIONS_PER_CLUSTER = 5000;
     private static final int TRANSACTION_ATTEMPTS = 4;
+
+    /** The writes of the association transactions, by what each one guards. */
+    private enum Write {
+        /** The subject binding: one association per (cluster, namespace, service account). */
+        BINDING,
+        /** The association item itself. */
+        ASSOCIATION,
+        /** The cluster's association count: the cluster exists and is under its quota. */
+        CLUSTER_COUNT,
+        /** The clientRequestToken: one association per token. */
+        REQUEST_TOKEN
+    }
 
     private final DynamoDbClient dynamo;
     private final String table;
@@ -187,14 +200,14 @@ public final class DynamoStore implements PodIdentityStore {
 
     @Override
     public Association createAssociation(Association a, IdempotencyKey key) {
-        List<TransactWriteItem> writes = new ArrayList<>(4);
-        writes.add(TransactWriteItem.builder().put(Put.builder().tableName(table)
+        NamedWrites<Write> writes = new NamedWrites<>(Write.class);
+        writes.add(Write.BINDING, TransactWriteItem.builder().put(Put.builder().tableName(table)
                 .item(ItemMapper.bindingItem(a))
                 .conditionExpression("attribute_not_exists(pk)").build()).build());
-        writes.add(TransactWriteItem.builder().put(Put.builder().tableName(table)
+        writes.add(Write.ASSOCIATION, TransactWriteItem.builder().put(Put.builder().tableName(table)
                 .item(ItemMapper.associationItem(a))
                 .conditionExpression("attribute_not_exists(pk)").build()).build());
-        writes.add(TransactWriteItem.builder().update(Update.builder().tableName(table)
+        writes.add(Write.CLUSTER_COUNT, TransactWriteItem.builder().update(Update.builder().tableName(table)
                 .key(ItemMapper.clusterKey(a.clusterName()))
                 .updateExpression("SET associationCount = associationCount + :one")
                 .conditionExpression("attribute_exists(pk) AND associationCount < :max")
@@ -205,25 +218,26 @@ public final class DynamoStore implements PodIdentityStore {
             token.put(REQUEST_HASH, s(key.requestHash()));
             token.put(ASSOCIATION_ID, s(a.associationId()));
             token.put(TableSchema.TTL_ATTRIBUTE, n(key.expiresAt().getEpochSecond()));
-            writes.add(TransactWriteItem.builder().put(Put.builder().tableName(table)
+            writes.add(Write.REQUEST_TOKEN, TransactWriteItem.builder().put(Put.builder().tableName(table)
                     .item(token)
                     .conditionExpression("attribute_not_exists(pk) OR expiresAt < :now")
                     .expressionAttributeValues(Map.of(":now", n(clock.instant().getEpochSecond())))
                     .build()).build());
         }
-        List<CancellationReason> reasons = transact(writes);
-        if (reasons == null) {
+        Optional<Set<Write>> cancelled = transact(writes);
+        if (cancelled.isEmpty()) {
             return a;
         }
-        if (key != null && failed(reasons, 3)) {
+        Set<Write> failed = cancelled.get();
+        if (failed.contains(Write.REQUEST_TOKEN)) {
             return replay(a, key);
         }
-        if (failed(reasons, 2)) {
+        if (failed.contains(Write.CLUSTER_COUNT)) {
             Cluster cluster = findCluster(a.clusterName()).orElseThrow(() -> ServiceException.clusterNotFound(a.clusterName()));
             throw ServiceException.limitExceeded("Cluster " + cluster.name() + " already has " + cluster.associationCount()
                     + " pod identity associations, the maximum is " + MAX_ASSOCIATIONS_PER_CLUSTER);
         }
-        if (failed(reasons, 0)) {
+        if (failed.contains(Write.BINDING)) {
             String existing = findBinding(a.clusterName(), a.namespace(), a.serviceAccount())
                     .map(SubjectBinding::associationId).orElse("(deleted meanwhile)");
             throw ServiceException.inUse("Association already exists: " + existing);
@@ -312,18 +326,18 @@ public final class DynamoStore implements PodIdentityStore {
                 updated.roleArn(), updated.associationArn(), updated.associationId(), updated.tags(), updated.createdAt(),
                 updated.modifiedAt(), updated.ownerArn(), updated.disableSessionTags(), updated.targetRoleArn(),
                 updated.externalId(), updated.policy(), previous.version() + 1);
-        List<TransactWriteItem> writes = List.of(
-                TransactWriteItem.builder().put(Put.builder().tableName(table)
+        NamedWrites<Write> writes = new NamedWrites<>(Write.class)
+                .add(Write.ASSOCIATION, TransactWriteItem.builder().put(Put.builder().tableName(table)
                         .item(ItemMapper.associationItem(stored))
                         .conditionExpression("version = :expected")
                         .expressionAttributeValues(Map.of(":expected", n(previous.version())))
-                        .build()).build(),
-                TransactWriteItem.builder().put(Put.builder().tableName(table)
+                        .build()).build())
+                .add(Write.BINDING, TransactWriteItem.builder().put(Put.builder().tableName(table)
                         .item(ItemMapper.bindingItem(stored))
                         .conditionExpression("associationId = :id")
                         .expressionAttributeValues(Map.of(":id", s(previous.associationId())))
                         .build()).build());
-        if (transact(writes) != null) {
+        if (transact(writes).isPresent()) {
             throw changedOrGone(previous);
         }
         return stored;
@@ -331,24 +345,24 @@ public final class DynamoStore implements PodIdentityStore {
 
     @Override
     public void deleteAssociation(Association a) {
-        List<TransactWriteItem> writes = List.of(
-                TransactWriteItem.builder().delete(Delete.builder().tableName(table)
+        NamedWrites<Write> writes = new NamedWrites<>(Write.class)
+                .add(Write.ASSOCIATION, TransactWriteItem.builder().delete(Delete.builder().tableName(table)
                         .key(ItemMapper.associationKey(a.clusterName(), a.associationId()))
                         .conditionExpression("version = :expected")
                         .expressionAttributeValues(Map.of(":expected", n(a.version())))
-                        .build()).build(),
-                TransactWriteItem.builder().delete(Delete.builder().tableName(table)
+                        .build()).build())
+                .add(Write.BINDING, TransactWriteItem.builder().delete(Delete.builder().tableName(table)
                         .key(ItemMapper.bindingKey(a.clusterName(), a.namespace(), a.serviceAccount()))
                         .conditionExpression("associationId = :id")
                         .expressionAttributeValues(Map.of(":id", s(a.associationId())))
-                        .build()).build(),
-                TransactWriteItem.builder().update(Update.builder().tableName(table)
+                        .build()).build())
+                .add(Write.CLUSTER_COUNT, TransactWriteItem.builder().update(Update.builder().tableName(table)
                         .key(ItemMapper.clusterKey(a.clusterName()))
                         .updateExpression("SET associationCount = associationCount - :one")
                         .conditionExpression("attribute_exists(pk)")
                         .expressionAttributeValues(Map.of(":one", n(1)))
                         .build()).build());
-        if (transact(writes) != null) {
+        if (transact(writes).isPresent()) {
             throw changedOrGone(a);
         }
     }
@@ -368,30 +382,27 @@ public final class DynamoStore implements PodIdentityStore {
     // ----------------------------------------------------------------- helpers
 
     /**
-     * Runs the transaction; answers null when it committed, or the cancellation reasons when a condition failed.
-     * Cancellations caused only by conflicting concurrent transactions are retried.
+     * Runs the transaction; answers empty when it committed, or the writes whose condition failed when it was
+     * cancelled (an empty set: cancelled by conflicting concurrent transactions on every attempt). Cancellations
+     * caused only by conflicting transactions are retried.
      */
-    private List<CancellationReason> transact(List<TransactWriteItem> writes) {
+    private Optional<Set<Write>> transact(NamedWrites<Write> writes) {
         for (int attempt = 1; ; attempt++) {
             try {
-                dynamo.transactWriteItems(r -> r.transactItems(writes));
-                return null;
+                dynamo.transactWriteItems(r -> r.transactItems(writes.items()));
+                return Optional.empty();
             } catch (TransactionCanceledException cancelled) {
                 List<CancellationReason> reasons = cancelled.hasCancellationReasons()
                         ? cancelled.cancellationReasons() : List.of();
-                boolean conditionFailed = reasons.stream().anyMatch(r -> "ConditionalCheckFailed".equals(r.code()));
-                if (conditionFailed || attempt >= TRANSACTION_ATTEMPTS) {
-                    return reasons;
+                Set<Write> failed = writes.failedConditions(reasons);
+                if (!failed.isEmpty() || attempt >= TRANSACTION_ATTEMPTS) {
+                    return Optional.of(failed);
                 }
                 backoff(attempt);
             } catch (SdkException e) {
                 throw translate(e);
             }
         }
-    }
-
-    private static boolean failed(List<CancellationReason> reasons, int index) {
-        return index < reasons.size() && "ConditionalCheckFailed".equals(reasons.get(index).code());
     }
 
     private static void backoff(int attempt) {
@@ -420,7 +431,10 @@ public final class DynamoStore implements PodIdentityStore {
         }
     }
 
-    /** DynamoDB failures as the service reports them: throttling 429, everything else retryable 503. */
+    /**
+     * DynamoDB failures as the service reports them: throttling 429, outages and timeouts retryable 503 (as
+     * {@link AwsFailures} decides), anything else (e.g. a validation error, which is our bug) a 500.
+     */
     static ServiceException translate(SdkException e) {
         return AwsFailures.retryable(e, "The data store")
                 .orElseGet(() -> new ServiceException(ErrorCode.SERVER, "Unexpected data store error", e));

@@ -48,6 +48,7 @@ public final class AdmissionService {
 
     /** A malformed AdmissionReview (400); carries the uid when it could be read, to echo it. */
     public static final class MalformedReviewException extends ServiceException {
+        private static final long serialVersionUID = 1L;
         private final String uid;
 
         MalformedReviewException(String uid, String message) {

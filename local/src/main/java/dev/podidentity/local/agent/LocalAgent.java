@@ -8,7 +8,6 @@ import com.sun.net.httpserver.HttpServer;
 import dev.podidentity.local.Http;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -119,15 +118,7 @@ public final class LocalAgent implements AutoCloseable {
 
     private void token(HttpExchange exchange) throws IOException {
         Map<String, String> q = new HashMap<>();
-        String raw = exchange.getRequestURI().getRawQuery();
-        if (raw != null) {
-            for (String pair : raw.split("&")) {
-                int eq = pair.indexOf('=');
-                if (eq > 0) {
-                    q.put(pair.substring(0, eq), URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-                }
-            }
-        }
+        Http.queryPairs(exchange.getRequestURI().getRawQuery(), Http.Plus.SPACE).forEach(e -> q.put(e.getKey(), e.getValue()));
         String namespace = q.getOrDefault("namespace", "default");
         String serviceAccount = q.getOrDefault("serviceAccount", "default");
         String pod = q.getOrDefault("pod", serviceAccount + "-pod");

@@ -6,7 +6,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.podidentity.local.Http;
 import java.io.IOException;
-import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -36,6 +35,57 @@ import java.util.regex.Pattern;
 public final class AwsStandIn implements AutoCloseable {
     public enum Fault { NONE, THROTTLE, FAIL, HANG }
 
+    /** The two services answered here, by their SigV4 signing name. */
+    private enum Service {
+        STS("sts", "https://sts.amazonaws.com/doc/2011-06-15/", "2011-06-15"),
+        IAM("iam", "https://iam.amazonaws.com/doc/2010-05-08/", "2010-05-08");
+
+        final String signingName;
+        final String namespace;
+        final String version;
+
+        Service(String signingName, String namespace, String version) {
+            this.signingName = signingName;
+            this.namespace = namespace;
+            this.version = version;
+        }
+
+        static Service bySigningName(String name) {
+            for (Service s : values()) {
+                if (s.signingName.equals(name)) {
+                    return s;
+                }
+            }
+            throw new IllegalArgumentException("not a stand-in service: " + name);
+        }
+    }
+
+    /** The actions implemented, with the service each belongs to and whether it changes IAM. */
+    private enum Action {
+        GetCallerIdentity(Service.STS, false), AssumeRole(Service.STS, false),
+        CreateRole(Service.IAM, true), GetRole(Service.IAM, false), DeleteRole(Service.IAM, true),
+        UpdateAssumeRolePolicy(Service.IAM, true), PutRolePolicy(Service.IAM, true), CreateUser(Service.IAM, true),
+        PutUserPolicy(Service.IAM, true), CreateAccessKey(Service.IAM, true), SimulatePrincipalPolicy(Service.IAM, false);
+
+        final Service service;
+        final boolean changesIam;
+
+        Action(Service service, boolean changesIam) {
+            this.service = service;
+            this.changesIam = changesIam;
+        }
+
+        static Action of(Service service, String name) {
+            for (Action a : values()) {
+                if (a.service == service && a.name().equals(name)) {
+                    return a;
+                }
+            }
+            throw new QueryError(400, "Sender", "InvalidAction", "Could not find operation " + name + " for version "
+                    + service.version);
+        }
+    }
+
     /** One AssumeRole call as STS saw it (for tests to read back tags and policies). */
     public record AssumeRoleCall(String callerArn, String roleArn, String sessionName, int durationSeconds,
                                  Map<String, String> tags, List<String> transitiveTagKeys, String externalId,
@@ -43,8 +93,6 @@ public final class AwsStandIn implements AutoCloseable {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/";
-    private static final String IAM_NS = "https://iam.amazonaws.com/doc/2010-05-08/";
     private static final Pattern SESSION_NAME = Pattern.compile("[\\w+=,.@-]{2,64}");
     private static final Pattern ROLE_NAME = Pattern.compile("[\\w+=,.@-]{1,64}");
 
@@ -108,65 +156,59 @@ public final class AwsStandIn implements AutoCloseable {
         byte[] body = Http.readBody(exchange, 1 << 20);
         String requestId = UUID.randomUUID().toString();
         if (body == null) {
-            reply(exchange, "sts", 413, error("sts", "Sender", "RequestEntityTooLarge", "Request body too large", requestId));
+            reply(exchange, 413, error(Service.STS, "Sender", "RequestEntityTooLarge", "Request body too large", requestId));
             return;
         }
-        String service = "sts";
+        Service service = Service.STS;
         try {
             var request = new SigV4Verifier.Request(exchange.getRequestMethod(),
                     exchange.getRequestHeaders().getFirst("Host"), exchange.getRequestURI().getRawPath(),
                     exchange.getRequestURI().getRawQuery(), exchange.getRequestHeaders(), body);
             SigV4Verifier.Verified verified = verifier.verify(request, Set.of("sts", "iam"));
-            service = verified.service();
+            service = Service.bySigningName(verified.service());
             Map<String, String> params = form(new String(body, StandardCharsets.UTF_8));
             if (exchange.getRequestURI().getRawQuery() != null) {
                 params.putAll(form(exchange.getRequestURI().getRawQuery()));
             }
-            Fault fault = faults.getOrDefault(service, Fault.NONE);
+            Fault fault = faults.getOrDefault(service.signingName, Fault.NONE);
             switch (fault) {
                 case THROTTLE -> throw new QueryError(400, "Sender", "Throttling", "Rate exceeded");
                 case FAIL -> throw new QueryError(503, "Receiver", "ServiceUnavailable", "Service is unavailable");
                 case HANG -> sleep(hang);
                 case NONE -> { }
             }
-            String action = params.getOrDefault("Action", "");
+            Action action = Action.of(service, params.getOrDefault("Action", ""));
             Principal caller = verified.credentials().principal();
-            String result = "sts".equals(service) ? sts(action, params, caller, verified.credentials())
-                    : iam(action, params, caller);
-            if ("iam".equals(service) && !action.startsWith("Get") && !action.startsWith("Simulate")) {
+            QueryXml xml = new QueryXml().root(action.name() + "Response", service.namespace).open(action.name() + "Result");
+            if (service == Service.STS) {
+                sts(action, params, caller, xml);
+            } else {
+                iam(action, params, caller, xml);
+            }
+            if (action.changesIam) {
                 onIamChange.run();
             }
-            String ns = "sts".equals(service) ? STS_NS : IAM_NS;
-            String xml = "<" + action + "Response xmlns=\"" + ns + "\"><" + action + "Result>" + result + "</" + action
-                    + "Result><ResponseMetadata><RequestId>" + requestId + "</RequestId></ResponseMetadata></" + action
-                    + "Response>";
-            reply(exchange, service, 200, xml);
+            xml.close().open("ResponseMetadata").element("RequestId", requestId);
+            reply(exchange, 200, xml.finish());
         } catch (SigV4Exception e) {
-            String code = switch (e.errorType()) {
-                case "UnrecognizedClientException" -> "InvalidClientTokenId";
-                case "MissingAuthenticationTokenException" -> "MissingAuthenticationToken";
-                case "InvalidSignatureException" -> "SignatureDoesNotMatch";
-                case "ExpiredTokenException" -> "ExpiredToken";
-                default -> "IncompleteSignature";
-            };
-            reply(exchange, service, e.status(), error(service, "Sender", code, e.getMessage(), requestId));
+            reply(exchange, e.status(), error(service, "Sender", e.reason().queryCode, e.getMessage(), requestId));
         } catch (QueryError e) {
-            reply(exchange, service, e.status, error(service, e.type, e.code, e.getMessage(), requestId));
+            reply(exchange, e.status, error(service, e.type, e.code, e.getMessage(), requestId));
         }
     }
 
-    private static void reply(HttpExchange exchange, String service, int status, String xml) throws IOException {
+    private static void reply(HttpExchange exchange, int status, String xml) throws IOException {
         Http.send(exchange, status, Map.of("Content-Type", "text/xml", "x-amzn-RequestId", UUID.randomUUID().toString()),
                 xml.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static String error(String service, String type, String code, String message, String requestId) {
-        String ns = "sts".equals(service) ? STS_NS : IAM_NS;
-        return "<ErrorResponse xmlns=\"" + ns + "\"><Error><Type>" + type + "</Type><Code>" + code + "</Code><Message>"
-                + Http.xmlEscape(message) + "</Message></Error><RequestId>" + requestId + "</RequestId></ErrorResponse>";
+    private static String error(Service service, String type, String code, String message, String requestId) {
+        return new QueryXml().root("ErrorResponse", service.namespace).open("Error").element("Type", type)
+                .element("Code", code).element("Message", message).close().element("RequestId", requestId).finish();
     }
 
     private static final class QueryError extends RuntimeException {
+        private static final long serialVersionUID = 1L;
         final int status;
         final String type;
         final String code;
@@ -189,17 +231,16 @@ public final class AwsStandIn implements AutoCloseable {
 
     // ------------------------------------------------------------------- STS
 
-    private String sts(String action, Map<String, String> p, Principal caller, Principal.Credentials used) {
-        return switch (action) {
-            case "GetCallerIdentity" -> "<Arn>" + caller.arn() + "</Arn><UserId>" + caller.userId() + "</UserId><Account>"
-                    + caller.accountId() + "</Account>";
-            case "AssumeRole" -> assumeRole(p, caller, used);
-            default -> throw new QueryError(400, "Sender", "InvalidAction", "Could not find operation " + action
-                    + " for version 2011-06-15");
-        };
+    private void sts(Action action, Map<String, String> p, Principal caller, QueryXml out) {
+        switch (action) {
+            case GetCallerIdentity -> out.element("Arn", caller.arn()).element("UserId", caller.userId())
+                    .element("Account", caller.accountId());
+            case AssumeRole -> assumeRole(p, caller, out);
+            default -> throw new IllegalArgumentException(action + " is not an STS action");
+        }
     }
 
-    private String assumeRole(Map<String, String> p, Principal caller, Principal.Credentials used) {
+    private void assumeRole(Map<String, String> p, Principal caller, QueryXml out) {
         String roleArn = required(p, "RoleArn");
         String sessionName = required(p, "RoleSessionName");
         String externalId = p.get("ExternalId");
@@ -214,10 +255,9 @@ public final class AwsStandIn implements AutoCloseable {
         }
         int duration = p.containsKey("DurationSeconds") ? parseInt(p.get("DurationSeconds"), "DurationSeconds") : 3600;
         try {
-            String result = doAssumeRole(roleArn, sessionName, externalId, policy, tags, transitive, duration, caller);
+            doAssumeRole(roleArn, sessionName, externalId, policy, tags, transitive, duration, caller, out);
             assumeRoleCalls.add(new AssumeRoleCall(caller.arn(), roleArn, sessionName, duration, tags, transitive,
                     externalId, policy, "OK"));
-            return result;
         } catch (QueryError e) {
             assumeRoleCalls.add(new AssumeRoleCall(caller.arn(), roleArn, sessionName, duration, tags, transitive,
                     externalId, policy, e.code));
@@ -225,8 +265,9 @@ public final class AwsStandIn implements AutoCloseable {
         }
     }
 
-    private String doAssumeRole(String roleArn, String sessionName, String externalId, String policy,
-                                Map<String, String> tags, List<String> transitive, int duration, Principal caller) {
+    private void doAssumeRole(String roleArn, String sessionName, String externalId, String policy,
+                              Map<String, String> tags, List<String> transitive, int duration, Principal caller,
+                              QueryXml out) {
         if (!SESSION_NAME.matcher(sessionName).matches()) {
             throw validation("1 validation error detected: Value '" + sessionName + "' at 'roleSessionName' failed to"
                     + " satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]* and length 2-64");
@@ -283,8 +324,7 @@ public final class AwsStandIn implements AutoCloseable {
         JsonNode trust = parse(role.trustPolicy());
         var trustDecision = PolicyEvaluator.evaluate(List.of(trust), "sts:AssumeRole", null, caller, context);
         boolean identityAllows = identityDecision(caller, "sts:AssumeRole", roleArn, context) == PolicyEvaluator.Decision.ALLOWED;
-        boolean direct = PolicyEvaluator.list(trust.get("Statement")).stream()
-                .anyMatch(s -> PolicyEvaluator.namesPrincipalDirectly(s.get("Principal"), caller));
+        boolean direct = PolicyEvaluator.namesPrincipalDirectly(trust, caller);
         if (trustDecision != PolicyEvaluator.Decision.ALLOWED || (!direct && !identityAllows)
                 || identityDecision(caller, "sts:AssumeRole", roleArn, context) == PolicyEvaluator.Decision.EXPLICIT_DENY) {
             throw accessDenied(denied);
@@ -317,12 +357,11 @@ public final class AwsStandIn implements AutoCloseable {
         Instant expiration = clock.instant().plusSeconds(duration).truncatedTo(ChronoUnit.SECONDS);
         Principal.Credentials issued = credentials.newSession(session, expiration);
         int packed = policy == null && sessionTags.isEmpty() ? 0 : Math.min(99, 6 + sessionTags.size() * 2);
-        return "<Credentials><AccessKeyId>" + issued.accessKeyId() + "</AccessKeyId><SecretAccessKey>"
-                + issued.secretAccessKey() + "</SecretAccessKey><SessionToken>" + issued.sessionToken()
-                + "</SessionToken><Expiration>" + DateTimeFormatter.ISO_INSTANT.format(expiration)
-                + "</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>" + session.userId()
-                + "</AssumedRoleId><Arn>" + sessionArn + "</Arn></AssumedRoleUser><PackedPolicySize>" + packed
-                + "</PackedPolicySize>";
+        out.open("Credentials").element("AccessKeyId", issued.accessKeyId())
+                .element("SecretAccessKey", issued.secretAccessKey()).element("SessionToken", issued.sessionToken())
+                .element("Expiration", DateTimeFormatter.ISO_INSTANT.format(expiration)).close()
+                .open("AssumedRoleUser").element("AssumedRoleId", session.userId()).element("Arn", sessionArn).close()
+                .element("PackedPolicySize", packed);
     }
 
     /** The session a set of temporary credentials belongs to (tests read session tags from it). */
@@ -332,12 +371,12 @@ public final class AwsStandIn implements AutoCloseable {
 
     // ------------------------------------------------------------------- IAM
 
-    private String iam(String action, Map<String, String> p, Principal caller) {
+    private void iam(Action action, Map<String, String> p, Principal caller, QueryXml out) {
         String resource = switch (action) {
-            case "CreateRole", "GetRole", "DeleteRole", "UpdateAssumeRolePolicy", "PutRolePolicy" ->
+            case CreateRole, GetRole, DeleteRole, UpdateAssumeRolePolicy, PutRolePolicy ->
                     "arn:" + iam.partition() + ":iam::" + iam.accountId() + ":role" + p.getOrDefault("Path", "/")
                             + p.getOrDefault("RoleName", "");
-            case "CreateUser", "PutUserPolicy", "CreateAccessKey" ->
+            case CreateUser, PutUserPolicy, CreateAccessKey ->
                     "arn:" + iam.partition() + ":iam::" + iam.accountId() + ":user/" + p.getOrDefault("UserName", "");
             default -> "*";
         };
@@ -345,54 +384,47 @@ public final class AwsStandIn implements AutoCloseable {
             throw accessDenied("User: " + caller.arn() + " is not authorized to perform: iam:" + action + " on resource: "
                     + resource + " because no identity-based policy allows the iam:" + action + " action");
         }
-        return switch (action) {
-            case "CreateRole" -> createRole(p);
-            case "GetRole" -> "<Role>" + roleXml(role(required(p, "RoleName"))) + "</Role>";
-            case "DeleteRole" -> {
+        switch (action) {
+            case CreateRole -> createRole(p, out);
+            case GetRole -> roleXml(role(required(p, "RoleName")), out);
+            case DeleteRole -> {
                 IamState.Role role = role(required(p, "RoleName"));
                 iam.roles.remove(role.name());
+                // the role's sessions end with it (and a role created again under the name is another role)
                 credentials.removeFor(role.arn());
-                yield "";
             }
-            case "UpdateAssumeRolePolicy" -> {
+            case UpdateAssumeRolePolicy -> {
                 IamState.Role role = role(required(p, "RoleName"));
                 String doc = policyDocument(p, "PolicyDocument");
                 iam.replaceRole(role.withTrustPolicy(doc));
-                yield "";
             }
-            case "PutRolePolicy" -> {
+            case PutRolePolicy ->
                 role(required(p, "RoleName")).policies().put(required(p, "PolicyName"), policyDocument(p, "PolicyDocument"));
-                yield "";
-            }
-            case "CreateUser" -> {
+            case CreateUser -> {
                 String name = required(p, "UserName");
                 if (iam.user(name).isPresent()) {
                     throw new QueryError(409, "Sender", "EntityAlreadyExists", "User with name " + name + " already exists.");
                 }
                 IamState.User user = iam.addUser(name);
-                yield "<User><Path>/</Path><UserName>" + name + "</UserName><UserId>" + user.userId() + "</UserId><Arn>"
-                        + user.arn() + "</Arn><CreateDate>" + DateTimeFormatter.ISO_INSTANT.format(user.createdAt())
-                        + "</CreateDate></User>";
+                out.open("User").element("Path", "/").element("UserName", name).element("UserId", user.userId())
+                        .element("Arn", user.arn()).element("CreateDate", DateTimeFormatter.ISO_INSTANT.format(user.createdAt()))
+                        .close();
             }
-            case "PutUserPolicy" -> {
+            case PutUserPolicy ->
                 user(required(p, "UserName")).policies().put(required(p, "PolicyName"), policyDocument(p, "PolicyDocument"));
-                yield "";
-            }
-            case "CreateAccessKey" -> {
+            case CreateAccessKey -> {
                 IamState.User user = user(required(p, "UserName"));
                 Principal.Credentials c = credentials.newLongTerm(Principal.user(user.arn(), iam.accountId(), user.userId()));
-                yield "<AccessKey><UserName>" + user.name() + "</UserName><AccessKeyId>" + c.accessKeyId()
-                        + "</AccessKeyId><Status>Active</Status><SecretAccessKey>" + c.secretAccessKey()
-                        + "</SecretAccessKey><CreateDate>" + DateTimeFormatter.ISO_INSTANT.format(clock.instant())
-                        + "</CreateDate></AccessKey>";
+                out.open("AccessKey").element("UserName", user.name()).element("AccessKeyId", c.accessKeyId())
+                        .element("Status", "Active").element("SecretAccessKey", c.secretAccessKey())
+                        .element("CreateDate", DateTimeFormatter.ISO_INSTANT.format(clock.instant())).close();
             }
-            case "SimulatePrincipalPolicy" -> simulate(p);
-            default -> throw new QueryError(400, "Sender", "InvalidAction", "Could not find operation " + action
-                    + " for version 2010-05-08");
-        };
+            case SimulatePrincipalPolicy -> simulate(p, out);
+            default -> throw new IllegalArgumentException(action + " is not an IAM action");
+        }
     }
 
-    private String createRole(Map<String, String> p) {
+    private void createRole(Map<String, String> p, QueryXml out) {
         String name = required(p, "RoleName");
         if (!ROLE_NAME.matcher(name).matches()) {
             throw validation("1 validation error detected: Value '" + name + "' at 'roleName' failed to satisfy constraint");
@@ -411,11 +443,11 @@ public final class AwsStandIn implements AutoCloseable {
             if (iam.role(name).isPresent()) {
                 throw new QueryError(409, "Sender", "EntityAlreadyExists", "Role with name " + name + " already exists.");
             }
-            return "<Role>" + roleXml(iam.addRole(name, path, trust, max, p.get("Description"))) + "</Role>";
+            roleXml(iam.addRole(name, path, trust, max, p.get("Description")), out);
         }
     }
 
-    private String simulate(Map<String, String> p) {
+    private void simulate(Map<String, String> p, QueryXml out) {
         String source = required(p, "PolicySourceArn");
         if (iam.userByArn(source).isEmpty() && iam.roleByArn(source).isEmpty()) {
             throw new QueryError(404, "Sender", "NoSuchEntity", "The entity " + source + " cannot be found.");
@@ -425,20 +457,20 @@ public final class AwsStandIn implements AutoCloseable {
         if (resources.isEmpty()) {
             resources = List.of("*");
         }
-        StringBuilder out = new StringBuilder("<IsTruncated>false</IsTruncated><EvaluationResults>");
+        out.element("IsTruncated", false).open("EvaluationResults");
         Principal principal = Principal.user(source, iam.accountId(), "simulated");
         for (String action : actions) {
             for (String resource : resources) {
                 var decision = identityDecision(principal, action, resource, Map.of());
-                out.append("<member><EvalActionName>").append(action).append("</EvalActionName><EvalResourceName>")
-                        .append(resource).append("</EvalResourceName><EvalDecision>").append(switch (decision) {
+                out.open("member").element("EvalActionName", action).element("EvalResourceName", resource)
+                        .element("EvalDecision", switch (decision) {
                             case ALLOWED -> "allowed";
                             case EXPLICIT_DENY -> "explicitDeny";
                             case IMPLICIT_DENY -> "implicitDeny";
-                        }).append("</EvalDecision><MatchedStatements/><MissingContextValues/></member>");
+                        }).empty("MatchedStatements").empty("MissingContextValues").close();
             }
         }
-        return out.append("</EvaluationResults>").toString();
+        out.close();
     }
 
     /** Whether the principal's identity policies (and session policy) allow the action on the resource. */
@@ -469,12 +501,13 @@ public final class AwsStandIn implements AutoCloseable {
                 new QueryError(404, "Sender", "NoSuchEntity", "The user with name " + name + " cannot be found."));
     }
 
-    private static String roleXml(IamState.Role r) {
-        return "<Path>" + r.path() + "</Path><RoleName>" + r.name() + "</RoleName><RoleId>" + r.roleId() + "</RoleId><Arn>"
-                + r.arn() + "</Arn><CreateDate>" + DateTimeFormatter.ISO_INSTANT.format(r.createdAt().truncatedTo(ChronoUnit.SECONDS))
-                + "</CreateDate><AssumeRolePolicyDocument>"
-                + Http.xmlEscape(URLEncoder.encode(r.trustPolicy(), StandardCharsets.UTF_8).replace("+", "%20"))
-                + "</AssumeRolePolicyDocument><MaxSessionDuration>" + r.maxSessionDuration() + "</MaxSessionDuration>";
+    private static void roleXml(IamState.Role r, QueryXml out) {
+        out.open("Role").element("Path", r.path()).element("RoleName", r.name()).element("RoleId", r.roleId())
+                .element("Arn", r.arn())
+                .element("CreateDate", DateTimeFormatter.ISO_INSTANT.format(r.createdAt().truncatedTo(ChronoUnit.SECONDS)))
+                // IAM answers policy documents URL-encoded
+                .element("AssumeRolePolicyDocument", URLEncoder.encode(r.trustPolicy(), StandardCharsets.UTF_8).replace("+", "%20"))
+                .element("MaxSessionDuration", r.maxSessionDuration()).close();
     }
 
     private static String policyDocument(Map<String, String> p, String name) {
@@ -530,15 +563,7 @@ public final class AwsStandIn implements AutoCloseable {
 
     private static Map<String, String> form(String body) {
         Map<String, String> out = new TreeMap<>();
-        for (String pair : body.split("&")) {
-            if (pair.isEmpty()) {
-                continue;
-            }
-            int eq = pair.indexOf('=');
-            String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-            String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-            out.put(k, v);
-        }
+        Http.queryPairs(body, Http.Plus.SPACE).forEach(e -> out.put(e.getKey(), e.getValue()));
         return out;
     }
 

@@ -43,8 +43,9 @@ public final class CredentialStore {
                 .filter(c -> c.sessionToken() == null && c.principal().arn().equals(userArn)).toList();
     }
 
+    /** Revokes every key of a user, or every session of a role (a session's own ARN is its assumed-role ARN). */
     public void removeFor(String entityArn) {
-        byAccessKey.values().removeIf(c -> c.principal().arn().equals(entityArn));
+        byAccessKey.values().removeIf(c -> c.principal().entityArn().equals(entityArn));
     }
 
     /** Random characters of {@code alphabet} (a power-of-two size: 32 or 64), from one call to the CSPRNG. */

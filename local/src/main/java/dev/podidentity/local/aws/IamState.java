@@ -89,7 +89,7 @@ public final class IamState {
         });
         try {
             java.nio.file.Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
+            java.nio.file.Files.createDirectories(java.util.Objects.requireNonNull(file.toAbsolutePath().getParent(), "data folder"));
             java.nio.file.Files.writeString(tmp, json.writerWithDefaultPrettyPrinter().writeValueAsString(root));
             java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
@@ -106,7 +106,7 @@ public final class IamState {
         var root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile());
         for (var n : root.path("users")) {
             Map<String, String> policies = new ConcurrentHashMap<>();
-            n.path("policies").fields().forEachRemaining(e -> policies.put(e.getKey(), e.getValue().asText()));
+            n.path("policies").properties().forEach(e -> policies.put(e.getKey(), e.getValue().asText()));
             User user = new User(n.path("name").asText(), n.path("arn").asText(), n.path("userId").asText(), policies,
                     Instant.parse(n.path("createdAt").asText()));
             users.put(user.name(), user);
@@ -117,7 +117,7 @@ public final class IamState {
         }
         for (var n : root.path("roles")) {
             Map<String, String> policies = new ConcurrentHashMap<>();
-            n.path("policies").fields().forEachRemaining(e -> policies.put(e.getKey(), e.getValue().asText()));
+            n.path("policies").properties().forEach(e -> policies.put(e.getKey(), e.getValue().asText()));
             roles.put(n.path("name").asText(), new Role(n.path("name").asText(), n.path("path").asText(),
                     n.path("arn").asText(), n.path("roleId").asText(), n.path("trustPolicy").asText(),
                     n.path("maxSessionDuration").asInt(3600), policies, Instant.parse(n.path("createdAt").asText()),

@@ -1,6 +1,7 @@
 package dev.podidentity.local.aws;
 
-import java.net.URLDecoder;
+import dev.podidentity.local.Http;
+
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -207,13 +208,8 @@ public final class SigV4Verifier {
             return "";
         }
         List<String[]> pairs = new ArrayList<>();
-        for (String pair : rawQuery.split("&")) {
-            if (pair.isEmpty()) {
-                continue;
-            }
-            int eq = pair.indexOf('=');
-            pairs.add(new String[] {encode(decode(eq < 0 ? pair : pair.substring(0, eq))),
-                    encode(eq < 0 ? "" : decode(pair.substring(eq + 1)))});
+        for (Map.Entry<String, String> pair : Http.queryPairs(rawQuery, Http.Plus.LITERAL)) {
+            pairs.add(new String[] {encode(pair.getKey()), encode(pair.getValue())});
         }
         pairs.sort((a, b) -> a[0].equals(b[0]) ? a[1].compareTo(b[1]) : a[0].compareTo(b[0]));
         StringBuilder out = new StringBuilder();
@@ -262,13 +258,5 @@ public final class SigV4Verifier {
 
     private static String hex(byte[] bytes) {
         return java.util.HexFormat.of().formatHex(bytes);
-    }
-
-    private static String decode(String s) {
-        try {
-            return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return s;
-        }
     }
 }

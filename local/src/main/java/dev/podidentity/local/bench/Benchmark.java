@@ -355,6 +355,7 @@ public final class Benchmark {
         double seconds = (System.nanoTime() - start) / 1e9;
         double rate = ok.get() / seconds;
         results.put("assumeRolePerSecond", round(rate));
+        results.put("assumeRoleThroughputRequests", Map.of("ok", ok.get(), "failed", failed.get()));
         say(String.format(Locale.ROOT, "%d clients for %.1f s: **%.0f requests/s** (%d ok, %d failed; target ≥ 1000/s: %s)",
                 config.threads(), seconds, rate, ok.get(), failed.get(), rate >= 1000 ? "met" : "missed"));
         say("");

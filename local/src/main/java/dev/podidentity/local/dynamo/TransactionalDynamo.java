@@ -54,6 +54,10 @@ public final class TransactionalDynamo implements AutoCloseable {
     private volatile Fault fault = Fault.NONE;
     private volatile Set<String> faultOperations = Set.of();
     private final java.util.concurrent.atomic.AtomicInteger faultsLeft = new java.util.concurrent.atomic.AtomicInteger();
+    /** Guards {@link #faultedInFlight}; notified when it drops. */
+    private final Object faultedLock = new Object();
+    /** Requests with an injected fault not answered yet. */
+    private int faultedInFlight;
     private volatile Duration hang = Duration.ofSeconds(10);
     private HttpServer server;
 
@@ -65,7 +69,7 @@ public final class TransactionalDynamo implements AutoCloseable {
         this.dynaliteUri = URI.create(dynalite.endpoint() + "/");
         this.ttlFile = dataDir == null ? null : dataDir.resolve("ttl.json");
         if (ttlFile != null && Files.exists(ttlFile)) {
-            JSON.readTree(ttlFile.toFile()).fields().forEachRemaining(e -> ttl.put(e.getKey(), e.getValue().asText()));
+            JSON.readTree(ttlFile.toFile()).properties().forEach(e -> ttl.put(e.getKey(), e.getValue().asText()));
         }
     }
 
@@ -97,6 +101,24 @@ public final class TransactionalDynamo implements AutoCloseable {
         hang = duration;
     }
 
+    /**
+     * Waits until every request a fault was injected into has been answered (e.g. a hung transaction that its client
+     * gave up on); false when some is still running at the deadline.
+     */
+    public boolean awaitFaultedRequests(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (faultedLock) {
+            while (faultedInFlight > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                faultedLock.wait(Math.max(1, left / 1_000_000));
+            }
+        }
+        return true;
+    }
+
     @Override
     public void close() {
         if (server != null) {
@@ -112,6 +134,24 @@ public final class TransactionalDynamo implements AutoCloseable {
         Fault f = fault;
         boolean inject = f != Fault.NONE && (faultOperations.isEmpty() || faultOperations.contains(operation))
                 && faultsLeft.getAndDecrement() > 0;
+        if (!inject) {
+            answer(exchange, operation, body, f, false);
+            return;
+        }
+        synchronized (faultedLock) {
+            faultedInFlight++;
+        }
+        try {
+            answer(exchange, operation, body, f, true);
+        } finally {
+            synchronized (faultedLock) {
+                faultedInFlight--;
+                faultedLock.notifyAll();
+            }
+        }
+    }
+
+    private void answer(HttpExchange exchange, String operation, byte[] body, Fault f, boolean inject) throws IOException {
         if (inject && f == Fault.FAIL_MID_TRANSACTION && operation.equals("TransactWriteItems")) {
             Answer answer = exclusively(() -> transactWriteFailingMidway(parse(body)));
             send(exchange, answer.status, answer.body);

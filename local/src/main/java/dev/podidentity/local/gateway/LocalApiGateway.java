@@ -12,7 +12,6 @@ import dev.podidentity.local.Http;
 import dev.podidentity.local.aws.SigV4Exception;
 import dev.podidentity.local.aws.SigV4Verifier;
 import java.io.IOException;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -158,16 +157,8 @@ public final class LocalApiGateway implements AutoCloseable {
         headers.put("X-Forwarded-Proto", "http");
         multiHeaders.putArray("X-Forwarded-Proto").add("http");
         Map<String, List<String>> query = new LinkedHashMap<>();
-        if (rawQuery != null && !rawQuery.isEmpty()) {
-            for (String pair : rawQuery.split("&")) {
-                if (pair.isEmpty()) {
-                    continue;
-                }
-                int eq = pair.indexOf('=');
-                String k = decode(eq < 0 ? pair : pair.substring(0, eq));
-                String v = eq < 0 ? "" : decode(pair.substring(eq + 1));
-                query.computeIfAbsent(k, x -> new ArrayList<>()).add(v);
-            }
+        for (Map.Entry<String, String> pair : Http.queryPairs(rawQuery, Http.Plus.LITERAL)) {
+            query.computeIfAbsent(pair.getKey(), x -> new ArrayList<>()).add(pair.getValue());
         }
         if (query.isEmpty()) {
             event.putNull("queryStringParameters");
@@ -230,13 +221,5 @@ public final class LocalApiGateway implements AutoCloseable {
             headers.put("x-amzn-ErrorType", type);
         }
         Http.send(exchange, status, headers, JSON.writeValueAsBytes(JSON.createObjectNode().put("message", message)));
-    }
-
-    private static String decode(String s) {
-        try {
-            return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return s;
-        }
     }
 }

@@ -198,9 +198,9 @@ final class ResourceMatcher<R> {
         Map<String, String> variableChild = new HashMap<>();
         for (Resource route : routes) {
             List<String> parts = route.segments();
-            String parent = "";
             for (int i = 0; i < parts.size(); i++) {
                 String part = parts.get(i);
+                String parent = i == 0 ? "" : "/" + String.join("/", parts.subList(0, i));
                 if (part.isEmpty()) {
                     throw new IllegalArgumentException(route.name() + ": empty path part in " + route.pathTemplate());
                 }
@@ -216,7 +216,6 @@ final class ResourceMatcher<R> {
                                 + " (API Gateway allows one)");
                     }
                 }
-                parent = parent + "/" + part;
             }
         }
     }
