@@ -76,9 +76,14 @@ class AwsCliTest {
                 cli_follow_urlparam = false
 
                 [profile %2$s]
-                region = eu-west-1
+                region = %1$s
                 output = json
                 cli_follow_urlparam = false
+                services = %2$s-endpoints
+
+                [profile %2$s-eu]
+                region = eu-west-1
+                output = json
                 services = %2$s-endpoints
 
                 [services %2$s-endpoints]
@@ -91,9 +96,13 @@ class AwsCliTest {
                 aws_access_key_id = AKIANOTKNOWNTOTHESTACK
                 aws_secret_access_key = not-a-secret
 
-                [%s]
-                aws_access_key_id = %s
-                aws_secret_access_key = %s
+                [%1$s]
+                aws_access_key_id = %2$s
+                aws_secret_access_key = %3$s
+
+                [%1$s-eu]
+                aws_access_key_id = %2$s
+                aws_secret_access_key = %3$s
                 """.formatted(PROFILE, stack.adminCredentials().accessKeyId(), stack.adminCredentials().secretAccessKey()));
 
         // the documented install: add-model writes service-2.json to ~/.aws/models/pod-identity/VERSION/,
@@ -274,7 +283,7 @@ class AwsCliTest {
         assertThat(operations).containsExactlyInAnyOrderElementsOf(
                 dev.podidentity.handlers.Routes.ALL.stream().map(dev.podidentity.api.Route::operation).toList());
         assertThat(boto.get("signingName").asText()).isEqualTo("execute-api");
-        assertThat(boto.get("region").asText()).as("the profile's region").isEqualTo("eu-west-1");
+        assertThat(boto.get("region").asText()).as("the profile's region").isEqualTo(stack.region());
         assertThat(boto.get("clientClass").asText()).isEqualTo("PodIdentity");
         List<Integer> sizes = new ArrayList<>();
         boto.get("pageSizes").forEach(s -> sizes.add(s.asInt()));
@@ -335,7 +344,10 @@ class AwsCliTest {
         Result withProfile = cli(Map.of(), "pod-identity", "list-clusters", "--profile", PROFILE, "--debug");
         assertThat(ok(withProfile).get("clusters").isArray()).isTrue();
         assertThat(withProfile.stderr()).contains("Credential=" + stack.adminCredentials().accessKeyId() + "/")
-                .contains("/eu-west-1/execute-api/aws4_request").contains(api + "/clusters");
+                .contains("/" + stack.region() + "/execute-api/aws4_request").contains(api + "/clusters");
+        // a profile for another region signs for that region, which the (regional) API refuses, as API Gateway does
+        failsWith(cli(Map.of(), "pod-identity", "list-clusters", "--profile", PROFILE + "-eu"),
+                "InvalidSignatureException", "Credential should be scoped to a valid region");
         // AWS_PROFILE does the same
         Result viaEnvironment = cli(Map.of("AWS_PROFILE", PROFILE), "pod-identity", "list-clusters");
         assertThat(ok(viaEnvironment).get("clusters")).isEqualTo(withProfile.json().get("clusters"));

@@ -65,6 +65,11 @@ public final class ClusterApi {
 
     public static SdkHttpRequest signedRequest(String method, String pathAndQuery, String body, AwsCredentials credentials,
                                                String service, Clock clock) {
+        return signedRequest(method, pathAndQuery, body, credentials, service, TestStack.get().region(), clock);
+    }
+
+    public static SdkHttpRequest signedRequest(String method, String pathAndQuery, String body, AwsCredentials credentials,
+                                               String service, String region, Clock clock) {
         URI uri = URI.create(TestStack.get().apiUrl() + pathAndQuery);
         SdkHttpRequest.Builder http = SdkHttpRequest.builder().uri(uri).method(SdkHttpMethod.fromValue(method))
                 .putHeader("Content-Type", "application/json");
@@ -81,7 +86,7 @@ public final class ClusterApi {
         return AwsV4HttpSigner.create().sign(r -> r.identity(identity).request(http.build())
                 .payload(ContentStreamProvider.fromByteArray(payload))
                 .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, service)
-                .putProperty(AwsV4HttpSigner.REGION_NAME, TestStack.get().region())
+                .putProperty(AwsV4HttpSigner.REGION_NAME, region)
                 .putProperty(AwsV4HttpSigner.SIGNING_CLOCK, clock)).request();
     }
 

@@ -56,6 +56,15 @@ public final class SigV4Verifier {
     }
 
     public Verified verify(Request request, Set<String> services) {
+        return verify(request, services, null);
+    }
+
+    /**
+     * As {@link #verify(Request, Set)}, and the credential scope must name {@code region} (when not null), as a
+     * regional endpoint such as API Gateway's requires: a signature for another region is refused before the
+     * signature is even computed.
+     */
+    public Verified verify(Request request, Set<String> services, String requiredRegion) {
         String authorization = request.header("Authorization");
         if (authorization == null) {
             throw SigV4Exception.missingToken();
@@ -100,6 +109,9 @@ public final class SigV4Verifier {
         String scopeDate = scope[1];
         String region = scope[2];
         String service = scope[3];
+        if (requiredRegion != null && !requiredRegion.equals(region)) {
+            throw SigV4Exception.invalid("Credential should be scoped to a valid region. ");
+        }
         if (!services.contains(service)) {
             throw SigV4Exception.invalid("Credential should be scoped to correct service: '" + String.join("' or '", services) + "'. ");
         }

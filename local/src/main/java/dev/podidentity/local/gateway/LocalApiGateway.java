@@ -106,7 +106,7 @@ public final class LocalApiGateway implements AutoCloseable {
         if (match.route().authorization() == Authorization.AWS_IAM) {
             try {
                 caller = verifier.verify(new SigV4Verifier.Request(method, exchange.getRequestHeaders().getFirst("Host"),
-                        rawPath, rawQuery, exchange.getRequestHeaders(), body), Set.of("execute-api"));
+                        rawPath, rawQuery, exchange.getRequestHeaders(), body), Set.of("execute-api"), region);
             } catch (SigV4Exception e) {
                 reply(exchange, e.status(), requestId, e.errorType(), e.getMessage());
                 return;
