@@ -36,19 +36,9 @@ class NoSecretsInLogsTest {
         String token = stack.localCluster().mint(ns, "sa", "pod", "uid", Duration.ofHours(1));
         String expired = stack.localCluster().mint(ns, "sa", "pod", "uid", java.time.Instant.now().minusSeconds(7200),
                 Duration.ofHours(1));
-        StringWriter logs = new StringWriter();
-        LoggerContext context = (LoggerContext) LogManager.getContext(false);
-        Configuration config = context.getConfiguration();
-        WriterAppender appender = WriterAppender.newBuilder().setName("capture").setTarget(logs)
-                .setLayout(PatternLayout.newBuilder().withPattern("%p %m %ex%n").build()).build();
-        appender.start();
-        LoggerConfig logger = config.getLoggerConfig("dev.podidentity");
-        Level before = logger.getLevel();
-        logger.addAppender(appender, Level.ALL, null);
-        logger.setLevel(Level.ALL);
-        context.updateLoggers();
         String issuedSecret;
-        try (EksAuthClient auth = EksAuthClient.builder().endpointOverride(URI.create(stack.apiUrl()))
+        CapturedLogs logs = new CapturedLogs();
+        try (logs; EksAuthClient auth = EksAuthClient.builder().endpointOverride(URI.create(stack.apiUrl()))
                 .region(Region.US_EAST_1).httpClient(UrlConnectionHttpClient.create())
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIANODE", "node")))
                 .overrideConfiguration(o -> o.retryStrategy(b -> b.maxAttempts(1))).build()) {
@@ -66,11 +56,8 @@ class NoSecretsInLogsTest {
             assertThatThrownBy(() -> auth.assumeRoleForPodIdentity(r -> r.clusterName(stack.localCluster().name()).token(token)));
         } finally {
             stack.aws().setFault("sts", AwsStandIn.Fault.NONE);
-            logger.removeAppender("capture");
-            logger.setLevel(before);
-            context.updateLoggers();
         }
-        String text = logs.toString();
+        String text = logs.text();
         assertThat(text).as("the refusals and the failure were logged").contains("ExpiredTokenException")
                 .contains("InvalidTokenException").contains("ServiceUnavailableException").contains("DiagnosePodIdentity refused");
         String[] parts = token.split("\\.");
@@ -88,18 +75,8 @@ class NoSecretsInLogsTest {
             eks.createPodIdentityAssociation(r -> r.clusterName(name).namespace("ns").serviceAccount("sa").roleArn(role));
         }
         var review = Admission.review("ns", Admission.pod("{'spec':{'serviceAccountName':'sa','containers':[{'name':'a'}]}}"));
-        StringWriter logs = new StringWriter();
-        LoggerContext context = (LoggerContext) LogManager.getContext(false);
-        Configuration config = context.getConfiguration();
-        WriterAppender appender = WriterAppender.newBuilder().setName("capture-hook").setTarget(logs)
-                .setLayout(PatternLayout.newBuilder().withPattern("%p %m %ex%n").build()).build();
-        appender.start();
-        LoggerConfig logger = config.getLoggerConfig("dev.podidentity");
-        Level before = logger.getLevel();
-        logger.addAppender(appender, Level.ALL, null);
-        logger.setLevel(Level.ALL);
-        context.updateLoggers();
-        try {
+        CapturedLogs logs = new CapturedLogs();
+        try (logs) {
             Admission.admitPatched(url, review);
             assertThat(Admission.admit(url.replace(key, key.substring(1) + "A"), review).status()).isEqualTo(403);
             assertThat(Admission.admit(url, "{\"apiVersion\":\"v1\"}").status()).isEqualTo(400);
@@ -107,14 +84,43 @@ class NoSecretsInLogsTest {
             assertThat(Admission.admit(url, review).patch()).isNull();
         } finally {
             stack.dynamo().setFault(dev.podidentity.local.dynamo.TransactionalDynamo.Fault.NONE, java.util.Set.of());
-            logger.removeAppender("capture-hook");
-            logger.setLevel(before);
-            context.updateLoggers();
         }
-        String text = logs.toString();
+        String text = logs.text();
         assertThat(text).as("the refusals and the failure were logged").contains("AccessDeniedException")
                 .contains("InvalidRequestException").contains("AdmitPod allowed a pod without a patch");
         assertThat(text).doesNotContain(key).doesNotContain(key.substring(1) + "A")
                 .doesNotContain(dev.podidentity.domain.WebhookKey.hash(key));
+    }
+
+    /** Everything the service's loggers write at any level while open. */
+    static final class CapturedLogs implements AutoCloseable {
+        private final StringWriter out = new StringWriter();
+        private final String name = "capture-" + System.nanoTime();
+        private final LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        private final LoggerConfig logger;
+        private final Level before;
+
+        CapturedLogs() {
+            Configuration config = context.getConfiguration();
+            WriterAppender appender = WriterAppender.newBuilder().setName(name).setTarget(out)
+                    .setLayout(PatternLayout.newBuilder().withPattern("%p %m %ex%n").build()).build();
+            appender.start();
+            logger = config.getLoggerConfig("dev.podidentity");
+            before = logger.getLevel();
+            logger.addAppender(appender, Level.ALL, null);
+            logger.setLevel(Level.ALL);
+            context.updateLoggers();
+        }
+
+        String text() {
+            return out.toString();
+        }
+
+        @Override
+        public void close() {
+            logger.removeAppender(name);
+            logger.setLevel(before);
+            context.updateLoggers();
+        }
     }
 }
