@@ -59,6 +59,8 @@ import software.amazon.awscdk.services.lambda.Runtime;
 import software.amazon.awscdk.services.lambda.SnapStartConf;
 import software.amazon.awscdk.services.lambda.Tracing;
 import software.amazon.awscdk.services.logs.LogGroup;
+import software.amazon.awscdk.services.secretsmanager.Secret;
+import software.amazon.awscdk.services.secretsmanager.SecretStringGenerator;
 import software.constructs.Construct;
 
 /**
@@ -78,6 +80,8 @@ public final class PodIdentityStack extends Stack {
     private final Table table;
     private final Role broker;
     private final RestApi api;
+    /** The nextToken HMAC key, generated at deploy time; readable only by the roles of routes that page. */
+    private final Secret pageTokenKey;
     private final Map<String, Function> functions = new LinkedHashMap<>();
 
     public PodIdentityStack(Construct scope, String id, StackProps stackProps, PodIdentityStackProps props) {
@@ -132,6 +136,17 @@ public final class PodIdentityStack extends Stack {
                 .resources(assumableRoles != null ? List.of(assumableRoles) : props.assumableRoleArns())
                 .build());
 
+        pageTokenKey = Secret.Builder.create(this, "PageTokenKey")
+                .description("HMAC key that seals nextToken of the list operations (read by the functions that page)")
+                .generateSecretString(SecretStringGenerator.builder().passwordLength(64).excludePunctuation(true).build())
+                // a new key only invalidates outstanding nextTokens (callers list again from the start)
+                .removalPolicy(RemovalPolicy.DESTROY)
+                .build();
+        NagSuppressions.addResourceSuppressions(pageTokenKey, List.of(NagPackSuppression.builder().id("AwsSolutions-SMG4")
+                .reason("The paging key is not rotated automatically: it protects only nextToken integrity (a token"
+                        + " opens nothing the caller could not list), and a rotation would invalidate every outstanding"
+                        + " nextToken. Rotate by hand with put-secret-value when needed (see README, Deploy).").build()));
+
         for (Route route : Route.all()) {
             Role role = route.has(Capability.ASSUMES_ROLES) ? broker : role(route.operation(), "Runs " + route.operation());
             List<String> actions = route.tableActions().stream().sorted().map(TableAction::iamAction).toList();
@@ -148,6 +163,14 @@ public final class PodIdentityStack extends Stack {
                         .actions(List.of("iam:GetRole", "iam:SimulatePrincipalPolicy"))
                         .resources(List.of("arn:" + Aws.PARTITION + ":iam::" + Aws.ACCOUNT_ID + ":role/*",
                                 "arn:" + Aws.PARTITION + ":iam::" + Aws.ACCOUNT_ID + ":user/*"))
+                        .build());
+            }
+            if (route.has(Capability.PAGES)) {
+                // not secret.grantRead: that adds secretsmanager:DescribeSecret, which no function calls
+                role.addToPolicy(PolicyStatement.Builder.create()
+                        .sid("PagingKey")
+                        .actions(List.of("secretsmanager:GetSecretValue"))
+                        .resources(List.of(pageTokenKey.getSecretArn()))
                         .build());
             }
             functions.put(route.operation(), function(route, role, props));
@@ -187,6 +210,10 @@ public final class PodIdentityStack extends Stack {
 
     public Role broker() {
         return broker;
+    }
+
+    public Secret pageTokenKey() {
+        return pageTokenKey;
     }
 
     public RestApi api() {
@@ -236,6 +263,9 @@ public final class PodIdentityStack extends Stack {
         env.put("JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1");
         if (route.has(Capability.CHECKS_ROLES)) {
             env.put(Settings.BROKER_ROLE_ARN, broker.getRoleArn());
+        }
+        if (route.has(Capability.PAGES)) {
+            env.put(Settings.PAGE_TOKEN_SECRET_ARN, pageTokenKey.getSecretArn());
         }
         // the agent gives AssumeRoleForPodIdentity 1 s: a hung dependency must become a retryable 503 before that
         env.put(Settings.SDK_CALL_TIMEOUT_MS, Long.toString(route.functionPackage().callTimeout().toMillis()));

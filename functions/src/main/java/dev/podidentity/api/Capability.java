@@ -11,5 +11,10 @@ public enum Capability {
      * Checks roles with IAM ({@code iam:GetRole}, {@code iam:SimulatePrincipalPolicy}) and learns the broker role's
      * ARN to check trust policies against. Only in the {@link FunctionPackage#ADMIN} package.
      */
-    CHECKS_ROLES
+    CHECKS_ROLES,
+    /**
+     * Seals and opens {@code nextToken}s: reads the paging key secret ({@code secretsmanager:GetSecretValue} on that
+     * one secret) once per execution environment. Only routes that answer a {@code nextToken}.
+     */
+    PAGES
 }

@@ -4,6 +4,7 @@ import static dev.podidentity.api.Authorization.AWS_IAM;
 import static dev.podidentity.api.Authorization.NONE;
 import static dev.podidentity.api.Capability.ASSUMES_ROLES;
 import static dev.podidentity.api.Capability.CHECKS_ROLES;
+import static dev.podidentity.api.Capability.PAGES;
 import static dev.podidentity.api.FunctionPackage.ADMIN;
 import static dev.podidentity.api.FunctionPackage.BROKER;
 import static dev.podidentity.api.TableAction.DELETE_ITEM;
@@ -30,7 +31,7 @@ public enum Route {
     CREATE_POD_IDENTITY_ASSOCIATION("CreatePodIdentityAssociation", "POST", "/clusters/{name}/pod-identity-associations",
             AWS_IAM, ADMIN, Set.of(GET_ITEM, PUT_ITEM, UPDATE_ITEM), Set.of(CHECKS_ROLES)),
     LIST_POD_IDENTITY_ASSOCIATIONS("ListPodIdentityAssociations", "GET", "/clusters/{name}/pod-identity-associations",
-            AWS_IAM, ADMIN, Set.of(GET_ITEM, QUERY), Set.of()),
+            AWS_IAM, ADMIN, Set.of(GET_ITEM, QUERY), Set.of(PAGES)),
     DESCRIBE_POD_IDENTITY_ASSOCIATION("DescribePodIdentityAssociation", "GET",
             "/clusters/{name}/pod-identity-associations/{associationId}", AWS_IAM, ADMIN, Set.of(GET_ITEM), Set.of()),
     UPDATE_POD_IDENTITY_ASSOCIATION("UpdatePodIdentityAssociation", "POST",
@@ -50,7 +51,7 @@ public enum Route {
     DESCRIBE_CLUSTER("DescribeCluster", "GET", "/clusters/{name}",
             AWS_IAM, ADMIN, Set.of(GET_ITEM), Set.of()),
     LIST_CLUSTERS("ListClusters", "GET", "/clusters",
-            AWS_IAM, ADMIN, Set.of(QUERY), Set.of()),
+            AWS_IAM, ADMIN, Set.of(QUERY), Set.of(PAGES)),
     DELETE_CLUSTER("DeleteCluster", "DELETE", "/clusters/{name}",
             AWS_IAM, ADMIN, Set.of(GET_ITEM, DELETE_ITEM), Set.of()),
     /** Why a pod gets no credentials: every check of the credential path, read-only (never mints credentials). */

@@ -2,6 +2,7 @@ package dev.podidentity.config;
 
 import dev.podidentity.adapter.dynamodb.DynamoStore;
 import dev.podidentity.adapter.iam.IamRoleValidator;
+import dev.podidentity.adapter.secrets.SecretsManagerReader;
 import dev.podidentity.domain.CredentialIssuer;
 import dev.podidentity.domain.PodIdentityStore;
 import dev.podidentity.service.AssociationService;
@@ -12,6 +13,7 @@ import dev.podidentity.adapter.sts.StsCredentialIssuer;
 import dev.podidentity.service.PageTokens;
 import dev.podidentity.service.TagService;
 import dev.podidentity.service.admission.AdmissionService;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -47,6 +49,8 @@ public final class Composition {
     /** Built through the adapter so that no IAM type appears here: the broker's package has no IAM client. */
     private final Supplier<IamRoleValidator> roleValidator;
     private final Supplier<PodIdentityStore> store;
+    /** Keyed with the paging secret when the stack names one: read once per execution environment. */
+    private final Supplier<PageTokens> pageTokens;
     private final Supplier<AssociationService> associations;
     private final Supplier<ClusterService> clusters;
     private final Supplier<TagService> tags;
@@ -62,15 +66,27 @@ public final class Composition {
         this.credentialIssuer = memoize(() -> StsCredentialIssuer.create(clients, region, settings.stsEndpoint()));
         this.roleValidator = memoize(() -> IamRoleValidator.create(clients, settings.identity().partition(),
                 settings.iamEndpoint(), settings.brokerRoleArn()));
-        PageTokens pageTokens = new PageTokens(settings.pageTokenKey());
+        this.pageTokens = memoize(() -> new PageTokens(settings.pageTokenSecretArn() == null ? settings.pageTokenKey()
+                : pageTokenKey(new SecretsManagerReader(clients, settings.identity().region(),
+                        settings.secretsManagerEndpoint()).secretString(settings.pageTokenSecretArn()))));
         this.store = memoize(() -> new DynamoStore(dynamo.get(), settings.tableName(), clock));
         this.associations = memoize(() -> new AssociationService(store.get(), roleValidator.get(), settings.identity(),
-                pageTokens, clock));
-        this.clusters = memoize(() -> new ClusterService(store.get(), settings.identity(), pageTokens, clock));
+                pageTokens.get(), clock));
+        this.clusters = memoize(() -> new ClusterService(store.get(), settings.identity(), pageTokens.get(), clock));
         this.tags = memoize(() -> new TagService(store.get(), settings.identity(), clock));
         this.credentialService = memoize(() -> new CredentialService(store.get(), credentialIssuer.get(), clock));
         this.diagnosis = memoize(() -> new DiagnosisService(store.get(), roleValidator.get(), clock));
         this.admissions = memoize(() -> new AdmissionService(store.get(), clock));
+    }
+
+    /** The paging secret's value as an HMAC key: at least 32 characters (the stack generates 64). */
+    static byte[] pageTokenKey(String secretString) {
+        byte[] key = secretString.getBytes(StandardCharsets.UTF_8);
+        if (key.length < 32) {
+            throw new IllegalStateException("the paging key secret (" + Settings.PAGE_TOKEN_SECRET_ARN
+                    + ") is shorter than 32 characters: give it a random value of at least 32");
+        }
+        return key;
     }
 
     /** The composition of this execution environment, from the process environment (what Lambda runs). */
@@ -120,6 +136,10 @@ public final class Composition {
 
     public void prime() {
         store.get().findCluster(dev.podidentity.api.Priming.CLUSTER);
+        if (settings.pageTokenSecretArn() != null) {
+            // only paging functions have the secret's ARN (and may read it): the key is in the snapshot
+            pageTokens.get();
+        }
         if (onClasspath("software.amazon.awssdk.services.sts.StsClient")) {
             credentialIssuer.get();
         }
@@ -148,6 +168,11 @@ public final class Composition {
 
     public PodIdentityStore store() {
         return store.get();
+    }
+
+    /** The nextToken sealer of this execution environment (reads the paging secret on first use). */
+    public PageTokens pageTokens() {
+        return pageTokens.get();
     }
 
     public AssociationService associations() {

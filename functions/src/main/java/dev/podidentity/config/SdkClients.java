@@ -27,6 +27,15 @@ public final class SdkClients {
                 .build();
     }
 
+    /** The execution environment's one HTTP client, for the few calls made without a service client. */
+    public SdkHttpClient http() {
+        return http;
+    }
+
+    public AwsCredentialsProvider credentials() {
+        return credentials;
+    }
+
     /** Applies the shared settings; {@code endpoint} null keeps the SDK's own endpoint resolution. */
     public <B extends AwsSyncClientBuilder<B, ?> & AwsClientBuilder<B, ?>> B configure(B builder, Region region, URI endpoint) {
         builder.httpClient(http)

@@ -20,12 +20,20 @@ public record Settings(
         URI iamEndpoint,
         Duration callTimeout,
         String metricsNamespace,
-        String publicApiUrl) {
+        String publicApiUrl,
+        String pageTokenSecretArn,
+        URI secretsManagerEndpoint) {
 
     public static final String TABLE_NAME = "TABLE_NAME";
     public static final String ACCOUNT_ID = "ACCOUNT_ID";
     public static final String BROKER_ROLE_ARN = "BROKER_ROLE_ARN";
     public static final String PAGE_TOKEN_KEY = "PAGE_TOKEN_KEY";
+    /**
+     * The Secrets Manager secret whose SecretString is the nextToken HMAC key; set by the stack on the functions that
+     * page (and only those may read it). Without it the key is PAGE_TOKEN_KEY, else derived from account, region and
+     * table (the local stack).
+     */
+    public static final String PAGE_TOKEN_SECRET_ARN = "PAGE_TOKEN_SECRET_ARN";
     /**
      * Upper bound of one AWS call including retries (each attempt gets half). The credential broker uses less than
      * the agent's 1 s budget, so a hung dependency becomes a retryable 503 before the agent gives up.
@@ -61,7 +69,8 @@ public record Settings(
                 endpoint(env, "AWS_ENDPOINT_URL_DYNAMODB"), endpoint(env, "AWS_ENDPOINT_URL_STS"),
                 endpoint(env, "AWS_ENDPOINT_URL_IAM"),
                 Duration.ofMillis(Long.parseLong(env.getOrDefault(SDK_CALL_TIMEOUT_MS, "10000"))),
-                env.getOrDefault("POWERTOOLS_METRICS_NAMESPACE", "PodIdentity"), publicApiUrl(env.get(PUBLIC_API_URL)));
+                env.getOrDefault("POWERTOOLS_METRICS_NAMESPACE", "PodIdentity"), publicApiUrl(env.get(PUBLIC_API_URL)),
+                first(env, PAGE_TOKEN_SECRET_ARN), endpoint(env, "AWS_ENDPOINT_URL_SECRETS_MANAGER"));
     }
 
     private static String publicApiUrl(String value) {

@@ -266,6 +266,45 @@ class StackTemplateTest {
     }
 
     @Test
+    void pagingKey_isAGeneratedSecret_readableAndNamedOnlyByTheRoutesThatPage() {
+        var secrets = synth.ofType("AWS::SecretsManager::Secret");
+        assertThat(secrets).hasSize(1);
+        String secretId = secrets.get(0).getKey();
+        assertThat(map(props(secrets.get(0).getValue()).get("GenerateSecretString")))
+                .containsEntry("PasswordLength", 64).containsEntry("ExcludePunctuation", true);
+        assertThat(Routes.ALL).filteredOn(r -> r.has(Capability.PAGES)).extracting(Route::operation)
+                .as("the routes that answer nextToken").containsExactlyInAnyOrder("ListClusters", "ListPodIdentityAssociations");
+        for (Route route : Routes.ALL) {
+            Map<String, Object> env = map(map(props(synth.resources().get(route.operation() + "Function"))
+                    .get("Environment")).get("Variables"));
+            List<String> actions = actionsOf(route.operation() + "Role");
+            if (route.has(Capability.PAGES)) {
+                assertThat(env.get("PAGE_TOKEN_SECRET_ARN")).as(route.operation()).isEqualTo(Map.of("Ref", secretId));
+                assertThat(actions).filteredOn(a -> a.startsWith("secretsmanager:") || a.startsWith("kms:"))
+                        .as(route.operation()).containsExactly("secretsmanager:GetSecretValue");
+            } else {
+                assertThat(env).as(route.operation()).doesNotContainKey("PAGE_TOKEN_SECRET_ARN");
+                assertThat(actions).filteredOn(a -> a.startsWith("secretsmanager:") || a.startsWith("kms:"))
+                        .as(route.operation()).isEmpty();
+            }
+        }
+        Set<String> pagingRoles = new TreeSet<>();
+        for (var policy : synth.ofType("AWS::IAM::Policy")) {
+            Map<String, Object> p = props(policy.getValue());
+            for (Object statement : list(map(p.get("PolicyDocument")).get("Statement"))) {
+                Object resource = map(statement).get("Resource");
+                if (String.valueOf(resource).contains(secretId)) {
+                    assertThat(resource).as("the secret alone").isEqualTo(Map.of("Ref", secretId));
+                    assertThat(list(map(statement).get("Action"))).containsExactly("secretsmanager:GetSecretValue");
+                    list(p.get("Roles")).forEach(r -> pagingRoles.add(String.valueOf(map(r).get("Ref"))));
+                }
+            }
+        }
+        assertThat(pagingRoles).as("roles that may read the paging key").hasSize(2)
+                .allSatisfy(r -> assertThat(r).matches("(ListClusters|ListPodIdentityAssociations)Role.*"));
+    }
+
+    @Test
     void cdkNag_awsSolutions_reportsNoErrorsAndNoWarnings() {
         Annotations annotations = Annotations.fromStack(synth.stack);
         assertThat(annotations.findError("*", Match.stringLikeRegexp("AwsSolutions-.*"))).isEmpty();

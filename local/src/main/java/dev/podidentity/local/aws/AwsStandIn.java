@@ -1,5 +1,6 @@
 package dev.podidentity.local.aws;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
@@ -24,13 +25,15 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
 /**
  * A local stand-in for STS and IAM (AWS Query protocol, XML answers) on the JDK HTTP server. It verifies SigV4 on
  * every call, authorizes callers with their IAM policies, and implements what the service needs: STS AssumeRole
  * (trust policy, ExternalId, session tags, durations, role chaining) and GetCallerIdentity; IAM users, roles,
- * inline policies and SimulatePrincipalPolicy. Faults can be injected per service for failure tests.
+ * inline policies and SimulatePrincipalPolicy. Faults can be injected per service for failure tests. It also answers
+ * Secrets Manager's GetSecretValue (JSON 1.1, {@code X-Amz-Target}) for secrets put here, authorized the same way.
  */
 public final class AwsStandIn implements AutoCloseable {
     public enum Fault { NONE, THROTTLE, FAIL, HANG }
@@ -104,6 +107,10 @@ public final class AwsStandIn implements AutoCloseable {
     private final List<AssumeRoleCall> assumeRoleCalls = new CopyOnWriteArrayList<>();
     private volatile Duration hang = Duration.ofSeconds(10);
     private volatile Runnable onIamChange = () -> { };
+    /** Secrets Manager secrets by ARN: their SecretString. */
+    private final Map<String, String> secrets = new ConcurrentHashMap<>();
+    /** Successful GetSecretValue calls by secret ARN (for tests: how often a function read its secret). */
+    private final Map<String, AtomicInteger> secretReads = new ConcurrentHashMap<>();
     private HttpServer server;
 
     public AwsStandIn(IamState iam, CredentialStore credentials, Clock clock) {
@@ -135,6 +142,21 @@ public final class AwsStandIn implements AutoCloseable {
         hang = duration;
     }
 
+    /** Creates a Secrets Manager secret (as a stack would) and returns its ARN. */
+    public String putSecret(String region, String name, String secretString) {
+        String suffix = UUID.randomUUID().toString().replace("-", "").substring(0, 6);
+        String arn = "arn:" + iam.partition() + ":secretsmanager:" + region + ":" + iam.accountId() + ":secret:" + name
+                + "-" + suffix;
+        secrets.put(arn, secretString);
+        return arn;
+    }
+
+    /** How many times the secret's value was returned. */
+    public int secretReads(String arn) {
+        var reads = secretReads.get(arn);
+        return reads == null ? 0 : reads.get();
+    }
+
     public List<AssumeRoleCall> assumeRoleCalls() {
         return List.copyOf(assumeRoleCalls);
     }
@@ -160,6 +182,11 @@ public final class AwsStandIn implements AutoCloseable {
             return;
         }
         Service service = Service.STS;
+        String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
+        if (target != null && target.startsWith("secretsmanager.")) {
+            secretsManager(exchange, target, body, requestId);
+            return;
+        }
         try {
             var request = new SigV4Verifier.Request(exchange.getRequestMethod(),
                     exchange.getRequestHeaders().getFirst("Host"), exchange.getRequestURI().getRawPath(),
@@ -195,6 +222,56 @@ public final class AwsStandIn implements AutoCloseable {
         } catch (QueryError e) {
             reply(exchange, e.status, error(service, e.type, e.code, e.getMessage(), requestId));
         }
+    }
+
+    // ------------------------------------------------------- Secrets Manager
+
+    private void secretsManager(HttpExchange exchange, String target, byte[] body, String requestId) throws IOException {
+        int status = 200;
+        Map<String, Object> answer = new LinkedHashMap<>();
+        try {
+            var request = new SigV4Verifier.Request(exchange.getRequestMethod(),
+                    exchange.getRequestHeaders().getFirst("Host"), exchange.getRequestURI().getRawPath(),
+                    exchange.getRequestURI().getRawQuery(), exchange.getRequestHeaders(), body);
+            Principal caller = verifier.verify(request, Set.of("secretsmanager")).credentials().principal();
+            if (!target.equals("secretsmanager.GetSecretValue")) {
+                throw new QueryError(400, "Sender", "UnknownOperationException", "Unknown operation " + target);
+            }
+            JsonNode id = JSON.readTree(body).path("SecretId");
+            if (!id.isTextual()) {
+                throw new QueryError(400, "Sender", "InvalidParameterException", "SecretId is required");
+            }
+            String arn = secrets.containsKey(id.asText()) ? id.asText() : null;
+            if (arn == null || identityDecision(caller, "secretsmanager:GetSecretValue", arn, Map.of())
+                    != PolicyEvaluator.Decision.ALLOWED) {
+                // as Secrets Manager: a caller that may not read a secret learns nothing about whether it exists
+                throw arn == null
+                        ? new QueryError(400, "Sender", "ResourceNotFoundException", "Secrets Manager can't find the specified secret.")
+                        : new QueryError(400, "Sender", "AccessDeniedException", "User: " + caller.arn()
+                                + " is not authorized to perform: secretsmanager:GetSecretValue on resource: " + id.asText()
+                                + " because no identity-based policy allows the secretsmanager:GetSecretValue action");
+            }
+            answer.put("ARN", arn);
+            answer.put("Name", arn.substring(arn.indexOf(":secret:") + 8, arn.length() - 7));
+            answer.put("SecretString", secrets.get(arn));
+            answer.put("VersionId", UUID.nameUUIDFromBytes(arn.getBytes(StandardCharsets.UTF_8)).toString());
+            answer.put("VersionStages", List.of("AWSCURRENT"));
+            secretReads.computeIfAbsent(arn, a -> new AtomicInteger()).incrementAndGet();
+        } catch (SigV4Exception e) {
+            status = e.status();
+            answer.put("__type", e.reason().jsonType);
+            answer.put("message", e.getMessage());
+        } catch (QueryError e) {
+            status = e.status;
+            answer.put("__type", e.code);
+            answer.put("message", e.getMessage());
+        } catch (JsonProcessingException e) {
+            status = 400;
+            answer.put("__type", "SerializationException");
+            answer.put("message", "The request body is not JSON");
+        }
+        Http.send(exchange, status, Map.of("Content-Type", "application/x-amz-json-1.1", "x-amzn-RequestId", requestId),
+                JSON.writeValueAsBytes(answer));
     }
 
     private static void reply(HttpExchange exchange, int status, String xml) throws IOException {
