@@ -9,7 +9,6 @@ import dev.podidentity.domain.Page;
 import dev.podidentity.domain.PodIdentityStore;
 import dev.podidentity.domain.ServiceException;
 import dev.podidentity.domain.SubjectBinding;
-import dev.podidentity.domain.Tags;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -65,17 +64,7 @@ public final class InMemoryStore implements PodIdentityStore {
             clusters.put(candidate.name(), candidate);
             return candidate;
         }
-        Map<String, String> tags = new HashMap<>(current.tags());
-        tags.putAll(candidate.tags());
-        if (tags.size() > Tags.MAX_TAGS) {
-            throw ServiceException.invalidParameter("cluster " + current.name() + " would have " + tags.size()
-                    + " tags: at most " + Tags.MAX_TAGS + " are allowed");
-        }
-        int lifetime = setLifetime ? candidate.podTokenLifetimeSeconds() : current.podTokenLifetimeSeconds();
-        String keyHash = rotateKey || current.webhookKeyHash() == null ? candidate.webhookKeyHash() : current.webhookKeyHash();
-        Cluster updated = new Cluster(current.name(), current.arn(), candidate.issuer(), candidate.jwksJson(), tags,
-                current.createdAt(), candidate.modifiedAt(), current.associationCount(), current.version() + 1,
-                lifetime, keyHash);
+        Cluster updated = current.reregistered(candidate, setLifetime, rotateKey);
         clusters.put(updated.name(), updated);
         return updated;
     }
