@@ -10,7 +10,6 @@ import dev.podidentity.domain.IdempotencyKey;
 import dev.podidentity.domain.PodIdentityStore;
 import dev.podidentity.domain.ServiceException;
 import dev.podidentity.testing.InMemoryStore;
-import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -21,9 +20,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
@@ -36,12 +32,7 @@ class StoreParityTest {
 
     @BeforeAll
     static void setUp() {
-        dynamo = DynamoDbClient.builder()
-                .endpointOverride(URI.create(TestStack.get().dynamoEndpoint()))
-                .region(Region.US_EAST_1)
-                .credentialsProvider(() -> AwsBasicCredentials.create("local", "local"))
-                .httpClient(UrlConnectionHttpClient.create())
-                .build();
+        dynamo = TestStack.dynamo();
     }
 
     @AfterAll
