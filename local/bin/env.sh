@@ -35,7 +35,7 @@ ensure_dynalite() {
 ensure_built() {
   local jar
   jar=$(ls "$PROJECT_ROOT"/local/target/pod-identity-local-*.jar 2>/dev/null | head -1 || true)
-  if [ -z "$jar" ] || [ -n "$(find "$PROJECT_ROOT/functions/src/main" "$PROJECT_ROOT/local/src/main" "$PROJECT_ROOT/pom.xml" "$PROJECT_ROOT/functions/pom.xml" "$PROJECT_ROOT/local/pom.xml" \
+  if [ -z "$jar" ] || [ -n "$(find "$PROJECT_ROOT/functions/src/main" "$PROJECT_ROOT/functions/src/test/java/dev/podidentity/testing" "$PROJECT_ROOT/local/src/main" "$PROJECT_ROOT/pom.xml" "$PROJECT_ROOT/functions/pom.xml" "$PROJECT_ROOT/local/pom.xml" \
         -newer "$jar" -type f 2>/dev/null | head -1)" ] || [ ! -f "$PROJECT_ROOT/local/target/classpath.txt" ]; then
     (cd "$PROJECT_ROOT" && mvn -B -q -Dstyle.color=never -DskipTests -pl functions,local -am install >&2 \
       && mvn -B -q -Dstyle.color=never -pl local dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -DincludeScope=runtime >&2)

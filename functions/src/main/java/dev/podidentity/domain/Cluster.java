@@ -1,6 +1,7 @@
 package dev.podidentity.domain;
 
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -36,5 +37,22 @@ public record Cluster(
     public Cluster withTags(Map<String, String> newTags, Instant now) {
         return new Cluster(name, arn, issuer, jwksJson, newTags, createdAt, now, associationCount, version,
                 podTokenLifetimeSeconds, webhookKeyHash);
+    }
+
+    /**
+     * What registering {@code candidate} again makes of this stored cluster: the candidate's issuer, keys and
+     * modification time, tags merged (InvalidParameter beyond {@link Tags#MAX_TAGS}), the candidate's lifetime when
+     * {@code setLifetime}, its webhook key hash when {@code rotateKey} or when there is none yet, the next version.
+     */
+    public Cluster reregistered(Cluster candidate, boolean setLifetime, boolean rotateKey) {
+        Map<String, String> merged = new HashMap<>(tags);
+        merged.putAll(candidate.tags());
+        if (merged.size() > Tags.MAX_TAGS) {
+            throw ServiceException.invalidParameter("cluster " + name + " would have " + merged.size()
+                    + " tags: at most " + Tags.MAX_TAGS + " are allowed");
+        }
+        return new Cluster(name, arn, candidate.issuer(), candidate.jwksJson(), merged, createdAt, candidate.modifiedAt(),
+                associationCount, version + 1, setLifetime ? candidate.podTokenLifetimeSeconds() : podTokenLifetimeSeconds,
+                rotateKey || webhookKeyHash == null ? candidate.webhookKeyHash() : webhookKeyHash);
     }
 }

@@ -8,7 +8,12 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.gen.OctetSequenceKeyGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import dev.podidentity.domain.Cluster;
+import dev.podidentity.domain.ErrorCode;
+import dev.podidentity.domain.PodTokenLifetime;
 import dev.podidentity.domain.ServiceException;
+import dev.podidentity.domain.WebhookKey;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -61,5 +66,55 @@ class ClusterServiceTest {
     void validateIssuer_refusesBadIssuers(String issuer) {
         assertThatThrownBy(() -> ClusterService.validateIssuer(issuer)).isInstanceOf(ServiceException.class)
                 .hasMessageContaining("issuer");
+    }
+
+    // ------------------------------------------- registration over the in-memory store: webhook key and lifetime
+
+    static String jwks() {
+        return new JWKSet(ServiceFixture.SIGNING_KEY.toPublicJWK()).toString();
+    }
+
+    @Test
+    void register_returnsAWebhookKeyOnce_andKeepsItsHash_untilRotated() {
+        ServiceFixture f = new ServiceFixture();
+
+        ClusterService.Registration first = f.clusters.register("prod", ServiceFixture.ISSUER, jwks(), null, null, false);
+        ClusterService.Registration again = f.clusters.register("prod", ServiceFixture.ISSUER, jwks(), null, null, false);
+        ClusterService.Registration rotated = f.clusters.register("prod", ServiceFixture.ISSUER, jwks(), null, null, true);
+
+        assertThat(first.webhookKey()).isNotBlank();
+        assertThat(WebhookKey.matches(first.webhookKey(), first.cluster().webhookKeyHash())).isTrue();
+        assertThat(again.webhookKey()).isNull();
+        assertThat(again.cluster().webhookKeyHash()).isEqualTo(first.cluster().webhookKeyHash());
+        assertThat(rotated.webhookKey()).isNotBlank().isNotEqualTo(first.webhookKey());
+        assertThat(WebhookKey.matches(first.webhookKey(), f.store.findCluster("prod").orElseThrow().webhookKeyHash())).isFalse();
+        assertThat(WebhookKey.matches(rotated.webhookKey(), f.store.findCluster("prod").orElseThrow().webhookKeyHash())).isTrue();
+    }
+
+    @Test
+    void register_setsTheLifetimeOnlyWhenGiven_defaultingToAnHour() {
+        ServiceFixture f = new ServiceFixture();
+
+        Cluster created = f.clusters.register("prod", ServiceFixture.ISSUER, jwks(), null, null, false).cluster();
+        Cluster set = f.clusters.register("prod", ServiceFixture.ISSUER, jwks(), null, 7200, false).cluster();
+        Cluster kept = f.clusters.register("prod", ServiceFixture.ISSUER, jwks(), Map.of("team", "a"), null, false).cluster();
+
+        assertThat(created.podTokenLifetimeSeconds()).isEqualTo(PodTokenLifetime.DEFAULT_SECONDS);
+        assertThat(set.podTokenLifetimeSeconds()).isEqualTo(7200);
+        assertThat(kept.podTokenLifetimeSeconds()).isEqualTo(7200);
+        assertThat(kept.tags()).containsEntry("team", "a");
+        assertThat(kept.version()).isEqualTo(created.version() + 2);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {599, 3607, 172_801})
+    void register_isInvalidParameter_andChangesNothing_forALifetimeOutOfBounds(int seconds) {
+        ServiceFixture f = new ServiceFixture();
+        Cluster before = f.cluster("prod");
+
+        assertThatThrownBy(() -> f.clusters.register("prod", ServiceFixture.ISSUER, jwks(), null, seconds, false))
+                .isInstanceOfSatisfying(ServiceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PARAMETER))
+                .hasMessageContaining("podTokenLifetimeSeconds");
+        assertThat(f.store.findCluster("prod")).contains(before);
     }
 }

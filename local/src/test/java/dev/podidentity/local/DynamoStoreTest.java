@@ -13,7 +13,6 @@ import dev.podidentity.domain.ErrorCode;
 import dev.podidentity.domain.IdempotencyKey;
 import dev.podidentity.domain.Page;
 import dev.podidentity.domain.ServiceException;
-import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -23,9 +22,6 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
@@ -38,12 +34,7 @@ class DynamoStoreTest {
 
     @BeforeAll
     static void setUp() {
-        dynamo = DynamoDbClient.builder()
-                .endpointOverride(URI.create(TestStack.get().dynamoEndpoint()))
-                .region(Region.US_EAST_1)
-                .credentialsProvider(() -> AwsBasicCredentials.create("local", "local"))
-                .httpClient(UrlConnectionHttpClient.create())
-                .build();
+        dynamo = TestStack.dynamo();
         store = new DynamoStore(dynamo, LocalStack.TABLE, Clock.systemUTC());
     }
 

@@ -15,10 +15,9 @@ import dev.podidentity.domain.IssuedCredentials;
 import dev.podidentity.domain.ServiceException;
 import dev.podidentity.handlers.Routes;
 import dev.podidentity.service.CredentialService;
-import java.time.Clock;
+import dev.podidentity.testing.MovableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +43,7 @@ class KeyRotationTest {
                 TestStack.brokerTrustedRole(TestStack.unique("rot-role")), null, null, null, null, null),
                 "arn:aws:iam::000000000000:user/admin");
 
-        MutableClock clock = new MutableClock(Instant.now());
+        MovableClock clock = new MovableClock(Instant.now());
         IssuedCredentials fixed = new IssuedCredentials("ASIAROTATION", "s", "t", clock.instant().plusSeconds(3600),
                 "arn:aws:sts::000000000000:assumed-role/r/s", "AROA:s");
         CredentialService service = new CredentialService(admin.store(), (b, p, arn) -> fixed, clock);
@@ -81,33 +80,6 @@ class KeyRotationTest {
             return jwt.serialize();
         } catch (Exception e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    static final class MutableClock extends Clock {
-        private Instant now;
-
-        MutableClock(Instant start) {
-            this.now = start;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
         }
     }
 }

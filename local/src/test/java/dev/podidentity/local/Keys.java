@@ -1,9 +1,8 @@
 package dev.podidentity.local;
 
-import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
-import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import dev.podidentity.testing.PodTokens;
 
 /** Signing keys for test clusters. */
 public final class Keys {
@@ -11,11 +10,7 @@ public final class Keys {
     }
 
     public static RSAKey rsa(String kid) {
-        try {
-            return new RSAKeyGenerator(2048).keyID(kid).generate();
-        } catch (JOSEException e) {
-            throw new IllegalStateException(e);
-        }
+        return PodTokens.rsaKey(kid);
     }
 
     public static String rsaJwks(String kid) {

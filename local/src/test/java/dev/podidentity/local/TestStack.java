@@ -1,7 +1,12 @@
 package dev.podidentity.local;
 
+import java.net.URI;
 import java.util.concurrent.atomic.AtomicInteger;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentials;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.eks.EksClient;
 import software.amazon.awssdk.services.iam.IamClient;
 
@@ -36,6 +41,16 @@ public final class TestStack {
 
     public static IamClient iam() {
         return get().iamClient();
+    }
+
+    /** The real DynamoDB client on the local DynamoDB (dynalite and its transaction layer); close it after use. */
+    public static DynamoDbClient dynamo() {
+        return DynamoDbClient.builder()
+                .endpointOverride(URI.create(get().dynamoEndpoint()))
+                .region(Region.US_EAST_1)
+                .credentialsProvider(() -> AwsBasicCredentials.create("local", "local"))
+                .httpClient(UrlConnectionHttpClient.create())
+                .build();
     }
 
     /** A unique name for this JVM's tests (clusters, roles). */

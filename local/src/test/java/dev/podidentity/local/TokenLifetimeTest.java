@@ -10,12 +10,10 @@ import dev.podidentity.domain.ServiceException;
 import dev.podidentity.local.agent.LocalCluster;
 import dev.podidentity.service.CredentialService;
 import dev.podidentity.service.admission.AdmissionService;
+import dev.podidentity.testing.MovableClock;
 import java.net.URI;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -61,26 +59,6 @@ class TokenLifetimeTest {
                 "podTokenLifetimeSeconds", "PUT /clusters/{name}");
     }
 
-    /** A clock tests move by hand. */
-    static final class MovableClock extends Clock {
-        volatile Instant now = Instant.now();
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     @Test
     void aLifetimeChange_appliesWithinTheCacheInterval_toTokens_andToTheWebhooksVolume() {
         String name = TestStack.unique("lifetime-c");
@@ -95,7 +73,7 @@ class TokenLifetimeTest {
         try (var eks = TestStack.eks()) {
             eks.createPodIdentityAssociation(r -> r.clusterName(name).namespace("ns").serviceAccount("sa").roleArn(role));
         }
-        MovableClock clock = new MovableClock();
+        MovableClock clock = new MovableClock(Instant.now());
         try (DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(URI.create(TestStack.get().dynamoEndpoint()))
                 .region(Region.US_EAST_1).httpClient(UrlConnectionHttpClient.create())
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"))).build()) {
@@ -105,20 +83,20 @@ class TokenLifetimeTest {
                 throw new ServiceException(ErrorCode.RESOURCE_IN_USE, "verified; issuing is not part of this test");
             }, clock);
             AdmissionService admissions = new AdmissionService(store, clock);
-            Instant start = clock.now;
+            Instant start = clock.instant();
 
-            assertThat(refusal(credentials, name, c.mint("ns", "sa", "p", "u", clock.now, Duration.ofHours(2))))
+            assertThat(refusal(credentials, name, c.mint("ns", "sa", "p", "u", clock.instant(), Duration.ofHours(2))))
                     .isEqualTo(ErrorCode.INVALID_TOKEN);
             assertThat(expiration(admissions, name, key)).isEqualTo(3600);
 
             Admission.register(name, LocalCluster.ISSUER, c.jwks(), "\"podTokenLifetimeSeconds\":7200");
-            clock.now = start.plus(CredentialService.KEY_CACHE_TTL).minusSeconds(1);
-            assertThat(refusal(credentials, name, c.mint("ns", "sa", "p", "u", clock.now, Duration.ofHours(2))))
+            clock.set(start.plus(CredentialService.KEY_CACHE_TTL).minusSeconds(1));
+            assertThat(refusal(credentials, name, c.mint("ns", "sa", "p", "u", clock.instant(), Duration.ofHours(2))))
                     .as("still the cached limit").isEqualTo(ErrorCode.INVALID_TOKEN);
             assertThat(expiration(admissions, name, key)).as("still the cached lifetime").isEqualTo(3600);
 
-            clock.now = start.plus(CredentialService.KEY_CACHE_TTL);
-            assertThat(refusal(credentials, name, c.mint("ns", "sa", "p", "u", clock.now, Duration.ofHours(2))))
+            clock.set(start.plus(CredentialService.KEY_CACHE_TTL));
+            assertThat(refusal(credentials, name, c.mint("ns", "sa", "p", "u", clock.instant(), Duration.ofHours(2))))
                     .as("the new limit").isEqualTo(ErrorCode.RESOURCE_IN_USE);
             assertThat(expiration(admissions, name, key)).as("the new lifetime").isEqualTo(7200);
             assertThat(AdmissionService.CLUSTER_CACHE_TTL).isEqualTo(CredentialService.KEY_CACHE_TTL);

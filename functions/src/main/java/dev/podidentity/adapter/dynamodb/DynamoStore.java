@@ -88,17 +88,10 @@ public final class DynamoStore implements PodIdentityStore {
             if (current == null) {
                 return registerCluster(candidate, setLifetime, rotateKey);
             }
-            Map<String, String> tags = new HashMap<>(current.tags());
-            tags.putAll(candidate.tags());
-            if (tags.size() > dev.podidentity.domain.Tags.MAX_TAGS) {
-                throw ServiceException.invalidParameter("cluster " + current.name() + " would have " + tags.size()
-                        + " tags: at most " + dev.podidentity.domain.Tags.MAX_TAGS + " are allowed");
-            }
-            int lifetime = setLifetime ? candidate.podTokenLifetimeSeconds() : current.podTokenLifetimeSeconds();
-            String keyHash = rotateKey || current.webhookKeyHash() == null ? candidate.webhookKeyHash() : current.webhookKeyHash();
-            Cluster updated = new Cluster(current.name(), current.arn(), candidate.issuer(), candidate.jwksJson(), tags,
-                    current.createdAt(), candidate.modifiedAt(), current.associationCount(), current.version() + 1,
-                    lifetime, keyHash);
+            Cluster updated = current.reregistered(candidate, setLifetime, rotateKey);
+            Map<String, String> tags = updated.tags();
+            int lifetime = updated.podTokenLifetimeSeconds();
+            String keyHash = updated.webhookKeyHash();
             Map<String, AttributeValue> values = new HashMap<>(Map.of(
                     ":issuer", s(updated.issuer()),
                     ":jwks", s(updated.jwksJson()),

@@ -3,12 +3,10 @@ package dev.podidentity.service.token;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.MACSigner;
-import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
@@ -20,6 +18,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.podidentity.domain.ErrorCode;
 import dev.podidentity.domain.PodClaims;
+import dev.podidentity.testing.PodTokens;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -54,33 +53,15 @@ class PodTokenVerifierTest {
     }
 
     static JWTClaimsSet.Builder claims() {
-        return new JWTClaimsSet.Builder()
-                .issuer(ISSUER)
-                .subject("system:serviceaccount:payments:api")
-                .audience(List.of("pods.eks.amazonaws.com"))
-                .issueTime(Date.from(NOW.minusSeconds(60)))
-                .notBeforeTime(Date.from(NOW.minusSeconds(60)))
-                .expirationTime(Date.from(NOW.plus(Duration.ofHours(23))))
-                .jwtID("6b2f0d1e")
-                .claim("kubernetes.io", Map.of(
-                        "namespace", "payments",
-                        "node", Map.of("name", "node-1", "uid", "n-uid"),
-                        "pod", Map.of("name", "api-7d9f", "uid", "p-uid"),
-                        "serviceaccount", Map.of("name", "api", "uid", "sa-uid")));
+        return PodTokens.claims(ISSUER, "payments", "api", NOW.minusSeconds(60), Duration.ofHours(23).plusSeconds(60));
     }
 
     static String rs256(JWTClaimsSet claims) {
-        return sign(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("rsa-1").type(JOSEObjectType.JWT).build(), claims, rsa);
+        return PodTokens.rs256(claims, rsa);
     }
 
     static String sign(JWSHeader header, JWTClaimsSet claims, RSAKey key) {
-        try {
-            SignedJWT jwt = new SignedJWT(header, claims);
-            jwt.sign(new RSASSASigner(key));
-            return jwt.serialize();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return PodTokens.sign(header, claims, key);
     }
 
     static PodClaims verify(String token) {

@@ -18,6 +18,7 @@ import dev.podidentity.service.ClusterService;
 import dev.podidentity.service.CredentialService;
 import dev.podidentity.service.PageTokens;
 import dev.podidentity.service.admission.AdmissionService;
+import dev.podidentity.testing.InMemoryStore;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -372,7 +373,8 @@ public final class Benchmark {
                 + " what the function itself costs per request.");
         say("");
         LocalCluster cluster = LocalCluster.load("self", null);
-        InMemoryStore store = new InMemoryStore();
+        // no quota: the measured creates add more associations to one cluster than EKS allows
+        InMemoryStore store = new InMemoryStore(Clock.systemUTC(), Integer.MAX_VALUE);
         Clock clock = Clock.systemUTC();
         ServiceIdentity identity = new ServiceIdentity("aws", "us-east-1", "000000000000");
         PageTokens tokens = new PageTokens("bench".getBytes(StandardCharsets.UTF_8));
