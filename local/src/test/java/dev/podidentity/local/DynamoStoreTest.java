@@ -23,6 +23,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -30,26 +31,46 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 
-/** The DynamoDB adapter against dynalite (plus the local transaction layer) over HTTP, with the real SDK client. */
-class DynamoStoreTest {
-    static DynamoDbClient dynamo;
-    static DynamoStore store;
+/**
+ * The DynamoDB adapter over HTTP with the real SDK client, against two independent backends: dynalite plus our
+ * transaction/TTL layer ({@link DynamoStoreOnDynaliteTest}) and moto's server ({@link DynamoStoreOnMotoTest}). The
+ * shim is written here, so it is not its own oracle: every assertion must hold on both.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class DynamoStoreTest {
     static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    DynamoDbClient dynamo;
+    DynamoStore store;
 
-    @BeforeAll
-    static void setUp() {
-        dynamo = DynamoDbClient.builder()
-                .endpointOverride(URI.create(TestStack.get().dynamoEndpoint()))
+    /** Starts (or finds) the backend and answers its endpoint, with the service's table in place. */
+    abstract URI startBackend();
+
+    abstract void stopBackend();
+
+    static DynamoDbClient client(URI endpoint) {
+        return DynamoDbClient.builder()
+                .endpointOverride(endpoint)
                 .region(Region.US_EAST_1)
                 .credentialsProvider(() -> AwsBasicCredentials.create("local", "local"))
                 .httpClient(UrlConnectionHttpClient.create())
                 .build();
+    }
+
+    @BeforeAll
+    void setUp() {
+        dynamo = client(startBackend());
         store = new DynamoStore(dynamo, LocalStack.TABLE, Clock.systemUTC());
     }
 
     @AfterAll
-    static void tearDown() {
-        dynamo.close();
+    void tearDown() {
+        try {
+            if (dynamo != null) {
+                dynamo.close();
+            }
+        } finally {
+            stopBackend();
+        }
     }
 
     static Cluster cluster(String name) {
