@@ -29,7 +29,12 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
+import software.amazon.awssdk.services.dynamodb.model.TimeToLiveStatus;
+import software.amazon.awssdk.services.dynamodb.model.TransactGetItem;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 
 /**
  * The DynamoDB adapter over HTTP with the real SDK client, against two independent backends: dynalite plus our
@@ -217,5 +222,69 @@ abstract class DynamoStoreTest {
                 .containsExactly("None", "ConditionalCheckFailed");
         assertThat(dynamo.getItem(r -> r.tableName(LocalStack.TABLE).key(key)).hasItem()).as("rolled back").isFalse();
         assertThat(store.findCluster(name)).as("condition check keeps the item").isPresent();
+    }
+
+    @Test
+    void transactions_reportEveryFailedCondition_withTheOldItemOnlyWhereAsked() {
+        String name = TestStack.unique("store-q");
+        store.registerCluster(cluster(name));
+        var clusterKey = Map.of("pk", AttributeValue.fromS("CLUSTER#" + name), "sk", AttributeValue.fromS("CLUSTER"));
+        var fresh = Map.of("pk", AttributeValue.fromS("T#" + name), "sk", AttributeValue.fromS("fresh"));
+        var absent = Map.of("pk", AttributeValue.fromS("T#" + name), "sk", AttributeValue.fromS("absent"));
+        var counter = Map.of("pk", AttributeValue.fromS("T#" + name), "sk", AttributeValue.fromS("counter"));
+        dynamo.putItem(r -> r.tableName(LocalStack.TABLE).item(Map.of("pk", counter.get("pk"), "sk", counter.get("sk"),
+                "n", AttributeValue.fromN("5"))));
+        var cancelled = org.assertj.core.api.Assertions.catchThrowableOfType(TransactionCanceledException.class,
+                () -> dynamo.transactWriteItems(r -> r.transactItems(
+                        TransactWriteItem.builder().conditionCheck(c -> c.tableName(LocalStack.TABLE).key(clusterKey)
+                                .conditionExpression("attribute_not_exists(pk)")
+                                .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)).build(),
+                        TransactWriteItem.builder().put(p -> p.tableName(LocalStack.TABLE).item(fresh)).build(),
+                        TransactWriteItem.builder().delete(d -> d.tableName(LocalStack.TABLE).key(absent)
+                                .conditionExpression("attribute_exists(pk)")
+                                .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)).build(),
+                        TransactWriteItem.builder().update(u -> u.tableName(LocalStack.TABLE).key(counter)
+                                .updateExpression("SET #n = #n + :one")
+                                .conditionExpression("#n > :ten")
+                                .expressionAttributeNames(Map.of("#n", "n"))
+                                .expressionAttributeValues(Map.of(":one", AttributeValue.fromN("1"),
+                                        ":ten", AttributeValue.fromN("10")))).build())));
+        assertThat(cancelled).as("the transaction is cancelled").isNotNull();
+        List<CancellationReason> reasons = cancelled.cancellationReasons();
+        assertThat(reasons).extracting(CancellationReason::code)
+                .containsExactly("ConditionalCheckFailed", "None", "ConditionalCheckFailed", "ConditionalCheckFailed");
+        // the API reference's message for a failed condition; "None" carries no message
+        assertThat(reasons).extracting(CancellationReason::message)
+                .containsExactly("The conditional request failed", null, "The conditional request failed",
+                        "The conditional request failed");
+        assertThat(reasons.get(0).item()).as("ALL_OLD on an existing item returns it")
+                .containsEntry("pk", clusterKey.get("pk")).containsEntry("sk", clusterKey.get("sk"));
+        assertThat(reasons.get(2).hasItem()).as("ALL_OLD on an absent item has nothing to return").isFalse();
+        assertThat(reasons.get(3).hasItem()).as("no item unless asked").isFalse();
+        assertThat(dynamo.getItem(r -> r.tableName(LocalStack.TABLE).key(fresh)).hasItem()).as("rolled back").isFalse();
+        assertThat(dynamo.getItem(r -> r.tableName(LocalStack.TABLE).key(counter).consistentRead(true)).item())
+                .containsEntry("n", AttributeValue.fromN("5"));
+    }
+
+    @Test
+    void transactGet_answersOneResponsePerKey_emptyWhereAbsent() {
+        String name = TestStack.unique("store-g");
+        store.registerCluster(cluster(name));
+        var present = Map.of("pk", AttributeValue.fromS("CLUSTER#" + name), "sk", AttributeValue.fromS("CLUSTER"));
+        var absent = Map.of("pk", AttributeValue.fromS("CLUSTER#" + name + "-none"), "sk", AttributeValue.fromS("CLUSTER"));
+        var responses = dynamo.transactGetItems(r -> r.transactItems(
+                TransactGetItem.builder().get(g -> g.tableName(LocalStack.TABLE).key(present)).build(),
+                TransactGetItem.builder().get(g -> g.tableName(LocalStack.TABLE).key(absent)).build())).responses();
+        assertThat(responses).hasSize(2);
+        assertThat(responses.get(0).item()).containsEntry("pk", present.get("pk"))
+                .containsEntry("associationCount", AttributeValue.fromN("0"));
+        assertThat(responses.get(1).item()).as("no item for an absent key").isNullOrEmpty();
+    }
+
+    @Test
+    void timeToLive_isEnabledOnTheTokenExpiry() {
+        var ttl = dynamo.describeTimeToLive(r -> r.tableName(LocalStack.TABLE)).timeToLiveDescription();
+        assertThat(ttl.timeToLiveStatus()).isEqualTo(TimeToLiveStatus.ENABLED);
+        assertThat(ttl.attributeName()).isEqualTo(dev.podidentity.adapter.dynamodb.TableSchema.TTL_ATTRIBUTE);
     }
 }
