@@ -5,6 +5,11 @@ import java.net.URI;
 /** {@link DynamoStoreTest} against the local stack's dynalite plus our transaction/TTL layer. */
 class DynamoStoreOnDynaliteTest extends DynamoStoreTest {
     @Override
+    Backend backend() {
+        return Backend.DYNALITE_WITH_SHIM;
+    }
+
+    @Override
     URI startBackend() {
         return URI.create(TestStack.get().dynamoEndpoint());
     }

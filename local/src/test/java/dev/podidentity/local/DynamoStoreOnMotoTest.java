@@ -12,6 +12,11 @@ class DynamoStoreOnMotoTest extends DynamoStoreTest {
     private MotoServer moto;
 
     @Override
+    Backend backend() {
+        return Backend.MOTO;
+    }
+
+    @Override
     URI startBackend() {
         moto = MotoServer.startOrSkip();
         try (DynamoDbClient setup = client(moto.endpoint())) {

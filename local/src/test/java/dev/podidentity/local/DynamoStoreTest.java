@@ -2,6 +2,7 @@ package dev.podidentity.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.podidentity.adapter.dynamodb.DynamoStore;
 import dev.podidentity.domain.Association;
@@ -30,6 +31,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
+import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
 import software.amazon.awssdk.services.dynamodb.model.TimeToLiveStatus;
 import software.amazon.awssdk.services.dynamodb.model.TransactGetItem;
@@ -46,6 +48,10 @@ abstract class DynamoStoreTest {
     static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.MILLIS);
     DynamoDbClient dynamo;
     DynamoStore store;
+
+    enum Backend { DYNALITE_WITH_SHIM, MOTO }
+
+    abstract Backend backend();
 
     /** Starts (or finds) the backend and answers its endpoint, with the service's table in place. */
     abstract URI startBackend();
@@ -286,5 +292,45 @@ abstract class DynamoStoreTest {
         var ttl = dynamo.describeTimeToLive(r -> r.tableName(LocalStack.TABLE)).timeToLiveDescription();
         assertThat(ttl.timeToLiveStatus()).isEqualTo(TimeToLiveStatus.ENABLED);
         assertThat(ttl.attributeName()).isEqualTo(dev.podidentity.adapter.dynamodb.TableSchema.TTL_ATTRIBUTE);
+    }
+
+    @Test
+    void transactions_cancelWithAValidationError_whenAnItemsDataDefeatsAnUpdate_butRefuseABadRequestWhole() {
+        String name = TestStack.unique("store-v");
+        store.registerCluster(cluster(name));
+        var clusterKey = Map.of("pk", AttributeValue.fromS("CLUSTER#" + name), "sk", AttributeValue.fromS("CLUSTER"));
+        var fresh = Map.of("pk", AttributeValue.fromS("T#" + name), "sk", AttributeValue.fromS("fresh"));
+        TransactWriteItem put = TransactWriteItem.builder().put(p -> p.tableName(LocalStack.TABLE).item(fresh)).build();
+        // "tags" is a map: adding a number to it is valid syntax that this item's data defeats
+        TransactWriteItem dataDefeated = TransactWriteItem.builder().update(u -> u.tableName(LocalStack.TABLE).key(clusterKey)
+                .updateExpression("SET tags = tags + :one")
+                .expressionAttributeValues(Map.of(":one", AttributeValue.fromN("1")))).build();
+        Throwable thrown = catchThrowable(() -> dynamo.transactWriteItems(r -> r.transactItems(put, dataDefeated)));
+        if (backend() == Backend.MOTO) {
+            // moto 5.2.1 re-raises the item's ValidationException for the whole request (moto/dynamodb/models/
+            // __init__.py, transact_write_items). DynamoDB cancels the transaction instead and names the action with
+            // Code "ValidationError" ("An operand in the update expression has an incorrect data type"; AWS
+            // Knowledge Center "dynamodb-transactwriteitems", and the TransactionCanceledException entry of the
+            // TransactWriteItems API reference). Only the error's shape is adapted: nothing may be written either way.
+            assertThat(thrown).isInstanceOfSatisfying(DynamoDbException.class,
+                    e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("ValidationException"));
+        } else {
+            assertThat(thrown).isInstanceOfSatisfying(TransactionCanceledException.class, e -> {
+                assertThat(e.cancellationReasons()).extracting(CancellationReason::code).containsExactly("None", "ValidationError");
+                assertThat(e.cancellationReasons().get(1).message()).isNotBlank();
+            });
+        }
+        assertThat(dynamo.getItem(r -> r.tableName(LocalStack.TABLE).key(fresh)).hasItem()).as("rolled back").isFalse();
+        assertThat(store.findCluster(name)).contains(cluster(name));
+
+        // a request that cannot be valid for any item (a syntax error) is refused whole, with nothing cancelled
+        TransactWriteItem malformed = TransactWriteItem.builder().update(u -> u.tableName(LocalStack.TABLE).key(clusterKey)
+                .updateExpression("SET associationCount = :one :one")
+                .expressionAttributeValues(Map.of(":one", AttributeValue.fromN("1")))).build();
+        assertThatThrownBy(() -> dynamo.transactWriteItems(r -> r.transactItems(put, malformed)))
+                .isInstanceOfSatisfying(DynamoDbException.class,
+                        e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("ValidationException"));
+        assertThat(dynamo.getItem(r -> r.tableName(LocalStack.TABLE).key(fresh)).hasItem()).isFalse();
+        assertThat(store.findCluster(name)).contains(cluster(name));
     }
 }
