@@ -31,7 +31,7 @@ class BenchmarkSmokeTest {
         assertThat(results.path("warmMs").properties()).extracting(e -> e.getKey()).containsExactlyInAnyOrder(
                 "CreatePodIdentityAssociation", "DescribePodIdentityAssociation", "ListPodIdentityAssociations",
                 "UpdatePodIdentityAssociation", "DescribeCluster", "DeletePodIdentityAssociation",
-                "AssumeRoleForPodIdentity");
+                "AssumeRoleForPodIdentity", "AdmitPod");
         assertThat(results.path("selfTimeMs").properties()).extracting(e -> e.getKey())
                 .containsExactlyInAnyOrder("AssumeRoleForPodIdentity", "CreatePodIdentityAssociation");
         assertThat(results.path("freshJvmMs").size()).as("fresh-JVM measurements").isPositive();
