@@ -51,6 +51,8 @@ final class MotoServer implements AutoCloseable {
             if ("true".equalsIgnoreCase(System.getenv("CI"))) {
                 throw new IllegalStateException(message + " (CI=true: the moto backend must run)");
             }
+            // surefire counts a class aborted before its tests as "Tests run: 0": say why on the console too
+            System.err.println("SKIPPED moto backend: " + message);
             Assumptions.abort(message);
         }
         return start(executable.orElseThrow());
