@@ -2,6 +2,7 @@ package dev.podidentity.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.podidentity.adapter.dynamodb.DynamoStore;
 import dev.podidentity.domain.Association;
@@ -13,6 +14,7 @@ import dev.podidentity.domain.ErrorCode;
 import dev.podidentity.domain.IdempotencyKey;
 import dev.podidentity.domain.Page;
 import dev.podidentity.domain.ServiceException;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -22,25 +24,64 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
+import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
+import software.amazon.awssdk.services.dynamodb.model.TimeToLiveStatus;
+import software.amazon.awssdk.services.dynamodb.model.TransactGetItem;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 
-/** The DynamoDB adapter against dynalite (plus the local transaction layer) over HTTP, with the real SDK client. */
-class DynamoStoreTest {
-    static DynamoDbClient dynamo;
-    static DynamoStore store;
+/**
+ * The DynamoDB adapter over HTTP with the real SDK client, against two independent backends: dynalite plus our
+ * transaction/TTL layer ({@link DynamoStoreOnDynaliteTest}) and moto's server ({@link DynamoStoreOnMotoTest}). The
+ * shim is written here, so it is not its own oracle: every assertion must hold on both.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class DynamoStoreTest {
     static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    DynamoDbClient dynamo;
+    DynamoStore store;
+
+    enum Backend { DYNALITE_WITH_SHIM, MOTO }
+
+    abstract Backend backend();
+
+    /** Starts (or finds) the backend and answers its endpoint, with the service's table in place. */
+    abstract URI startBackend();
+
+    abstract void stopBackend();
+
+    static DynamoDbClient client(URI endpoint) {
+        return DynamoDbClient.builder()
+                .endpointOverride(endpoint)
+                .region(Region.US_EAST_1)
+                .credentialsProvider(() -> AwsBasicCredentials.create("local", "local"))
+                .httpClient(UrlConnectionHttpClient.create())
+                .build();
+    }
 
     @BeforeAll
-    static void setUp() {
-        dynamo = TestStack.dynamo();
+    void setUp() {
+        dynamo = client(startBackend());
         store = new DynamoStore(dynamo, LocalStack.TABLE, Clock.systemUTC());
     }
 
     @AfterAll
-    static void tearDown() {
-        dynamo.close();
+    void tearDown() {
+        try {
+            if (dynamo != null) {
+                dynamo.close();
+            }
+        } finally {
+            stopBackend();
+        }
     }
 
     static Cluster cluster(String name) {
@@ -187,5 +228,109 @@ class DynamoStoreTest {
                 .containsExactly("None", "ConditionalCheckFailed");
         assertThat(dynamo.getItem(r -> r.tableName(LocalStack.TABLE).key(key)).hasItem()).as("rolled back").isFalse();
         assertThat(store.findCluster(name)).as("condition check keeps the item").isPresent();
+    }
+
+    @Test
+    void transactions_reportEveryFailedCondition_withTheOldItemOnlyWhereAsked() {
+        String name = TestStack.unique("store-q");
+        store.registerCluster(cluster(name));
+        var clusterKey = Map.of("pk", AttributeValue.fromS("CLUSTER#" + name), "sk", AttributeValue.fromS("CLUSTER"));
+        var fresh = Map.of("pk", AttributeValue.fromS("T#" + name), "sk", AttributeValue.fromS("fresh"));
+        var absent = Map.of("pk", AttributeValue.fromS("T#" + name), "sk", AttributeValue.fromS("absent"));
+        var counter = Map.of("pk", AttributeValue.fromS("T#" + name), "sk", AttributeValue.fromS("counter"));
+        dynamo.putItem(r -> r.tableName(LocalStack.TABLE).item(Map.of("pk", counter.get("pk"), "sk", counter.get("sk"),
+                "n", AttributeValue.fromN("5"))));
+        var cancelled = org.assertj.core.api.Assertions.catchThrowableOfType(TransactionCanceledException.class,
+                () -> dynamo.transactWriteItems(r -> r.transactItems(
+                        TransactWriteItem.builder().conditionCheck(c -> c.tableName(LocalStack.TABLE).key(clusterKey)
+                                .conditionExpression("attribute_not_exists(pk)")
+                                .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)).build(),
+                        TransactWriteItem.builder().put(p -> p.tableName(LocalStack.TABLE).item(fresh)).build(),
+                        TransactWriteItem.builder().delete(d -> d.tableName(LocalStack.TABLE).key(absent)
+                                .conditionExpression("attribute_exists(pk)")
+                                .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)).build(),
+                        TransactWriteItem.builder().update(u -> u.tableName(LocalStack.TABLE).key(counter)
+                                .updateExpression("SET #n = #n + :one")
+                                .conditionExpression("#n > :ten")
+                                .expressionAttributeNames(Map.of("#n", "n"))
+                                .expressionAttributeValues(Map.of(":one", AttributeValue.fromN("1"),
+                                        ":ten", AttributeValue.fromN("10")))).build())));
+        assertThat(cancelled).as("the transaction is cancelled").isNotNull();
+        List<CancellationReason> reasons = cancelled.cancellationReasons();
+        assertThat(reasons).extracting(CancellationReason::code)
+                .containsExactly("ConditionalCheckFailed", "None", "ConditionalCheckFailed", "ConditionalCheckFailed");
+        // the API reference's message for a failed condition; "None" carries no message
+        assertThat(reasons).extracting(CancellationReason::message)
+                .containsExactly("The conditional request failed", null, "The conditional request failed",
+                        "The conditional request failed");
+        assertThat(reasons.get(0).item()).as("ALL_OLD on an existing item returns it")
+                .containsEntry("pk", clusterKey.get("pk")).containsEntry("sk", clusterKey.get("sk"));
+        assertThat(reasons.get(2).hasItem()).as("ALL_OLD on an absent item has nothing to return").isFalse();
+        assertThat(reasons.get(3).hasItem()).as("no item unless asked").isFalse();
+        assertThat(dynamo.getItem(r -> r.tableName(LocalStack.TABLE).key(fresh)).hasItem()).as("rolled back").isFalse();
+        assertThat(dynamo.getItem(r -> r.tableName(LocalStack.TABLE).key(counter).consistentRead(true)).item())
+                .containsEntry("n", AttributeValue.fromN("5"));
+    }
+
+    @Test
+    void transactGet_answersOneResponsePerKey_emptyWhereAbsent() {
+        String name = TestStack.unique("store-g");
+        store.registerCluster(cluster(name));
+        var present = Map.of("pk", AttributeValue.fromS("CLUSTER#" + name), "sk", AttributeValue.fromS("CLUSTER"));
+        var absent = Map.of("pk", AttributeValue.fromS("CLUSTER#" + name + "-none"), "sk", AttributeValue.fromS("CLUSTER"));
+        var responses = dynamo.transactGetItems(r -> r.transactItems(
+                TransactGetItem.builder().get(g -> g.tableName(LocalStack.TABLE).key(present)).build(),
+                TransactGetItem.builder().get(g -> g.tableName(LocalStack.TABLE).key(absent)).build())).responses();
+        assertThat(responses).hasSize(2);
+        assertThat(responses.get(0).item()).containsEntry("pk", present.get("pk"))
+                .containsEntry("associationCount", AttributeValue.fromN("0"));
+        assertThat(responses.get(1).item()).as("no item for an absent key").isNullOrEmpty();
+    }
+
+    @Test
+    void timeToLive_isEnabledOnTheTokenExpiry() {
+        var ttl = dynamo.describeTimeToLive(r -> r.tableName(LocalStack.TABLE)).timeToLiveDescription();
+        assertThat(ttl.timeToLiveStatus()).isEqualTo(TimeToLiveStatus.ENABLED);
+        assertThat(ttl.attributeName()).isEqualTo(dev.podidentity.adapter.dynamodb.TableSchema.TTL_ATTRIBUTE);
+    }
+
+    @Test
+    void transactions_cancelWithAValidationError_whenAnItemsDataDefeatsAnUpdate_butRefuseABadRequestWhole() {
+        String name = TestStack.unique("store-v");
+        store.registerCluster(cluster(name));
+        var clusterKey = Map.of("pk", AttributeValue.fromS("CLUSTER#" + name), "sk", AttributeValue.fromS("CLUSTER"));
+        var fresh = Map.of("pk", AttributeValue.fromS("T#" + name), "sk", AttributeValue.fromS("fresh"));
+        TransactWriteItem put = TransactWriteItem.builder().put(p -> p.tableName(LocalStack.TABLE).item(fresh)).build();
+        // "tags" is a map: adding a number to it is valid syntax that this item's data defeats
+        TransactWriteItem dataDefeated = TransactWriteItem.builder().update(u -> u.tableName(LocalStack.TABLE).key(clusterKey)
+                .updateExpression("SET tags = tags + :one")
+                .expressionAttributeValues(Map.of(":one", AttributeValue.fromN("1")))).build();
+        Throwable thrown = catchThrowable(() -> dynamo.transactWriteItems(r -> r.transactItems(put, dataDefeated)));
+        if (backend() == Backend.MOTO) {
+            // moto 5.2.1 re-raises the item's ValidationException for the whole request (moto/dynamodb/models/
+            // __init__.py, transact_write_items). DynamoDB cancels the transaction instead and names the action with
+            // Code "ValidationError" ("An operand in the update expression has an incorrect data type"; AWS
+            // Knowledge Center "dynamodb-transactwriteitems", and the TransactionCanceledException entry of the
+            // TransactWriteItems API reference). Only the error's shape is adapted: nothing may be written either way.
+            assertThat(thrown).isInstanceOfSatisfying(DynamoDbException.class,
+                    e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("ValidationException"));
+        } else {
+            assertThat(thrown).isInstanceOfSatisfying(TransactionCanceledException.class, e -> {
+                assertThat(e.cancellationReasons()).extracting(CancellationReason::code).containsExactly("None", "ValidationError");
+                assertThat(e.cancellationReasons().get(1).message()).isNotBlank();
+            });
+        }
+        assertThat(dynamo.getItem(r -> r.tableName(LocalStack.TABLE).key(fresh)).hasItem()).as("rolled back").isFalse();
+        assertThat(store.findCluster(name)).contains(cluster(name));
+
+        // a request that cannot be valid for any item (a syntax error) is refused whole, with nothing cancelled
+        TransactWriteItem malformed = TransactWriteItem.builder().update(u -> u.tableName(LocalStack.TABLE).key(clusterKey)
+                .updateExpression("SET associationCount = :one :one")
+                .expressionAttributeValues(Map.of(":one", AttributeValue.fromN("1")))).build();
+        assertThatThrownBy(() -> dynamo.transactWriteItems(r -> r.transactItems(put, malformed)))
+                .isInstanceOfSatisfying(DynamoDbException.class,
+                        e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("ValidationException"));
+        assertThat(dynamo.getItem(r -> r.tableName(LocalStack.TABLE).key(fresh)).hasItem()).isFalse();
+        assertThat(store.findCluster(name)).contains(cluster(name));
     }
 }

@@ -32,7 +32,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * DynamoDB for the local stack: dynalite behind a proxy that adds what dynalite lacks — TransactWriteItems,
  * TransactGetItems, UpdateTimeToLive and DescribeTimeToLive. Transactions run alone (a write lock against every
  * other request), apply each action with its own condition, and on any failed condition roll back what they applied
- * and answer TransactionCanceledException with one CancellationReason per action, as DynamoDB does.
+ * and answer TransactionCanceledException with one CancellationReason per action, as DynamoDB does: ConditionalCheckFailed,
+ * or ValidationError when an item's data defeats an otherwise valid action; a malformed action refuses the whole request.
  * Faults (throttling, 5xx, hangs) can be injected for failure tests.
  */
 public final class TransactionalDynamo implements AutoCloseable {
@@ -247,6 +248,12 @@ public final class TransactionalDynamo implements AutoCloseable {
             actions.add(action);
         }
         for (Action action : actions) {
+            Answer refused = dryRun(action);
+            if (refused != null) {
+                return refused;
+            }
+        }
+        for (Action action : actions) {
             Answer got = call("GetItem", JSON.createObjectNode().put("TableName", action.table).put("ConsistentRead", true)
                     .set("Key", action.key));
             if (!got.ok()) {
@@ -264,6 +271,11 @@ public final class TransactionalDynamo implements AutoCloseable {
             if (result.ok()) {
                 applied.add(action);
                 reason.put("Code", "None");
+            } else if ("ValidationException".equals(result.errorType())) {
+                // the request passed the dry run, so this failure comes from the item's data (e.g. arithmetic on a
+                // map, a missing operand): DynamoDB cancels the transaction with a ValidationError reason for it
+                cancelled = true;
+                reason.put("Code", "ValidationError").put("Message", result.json().path("message").asText());
             } else if ("ConditionalCheckFailedException".equals(result.errorType())) {
                 cancelled = true;
                 reason.put("Code", "ConditionalCheckFailed").put("Message", "The conditional request failed");
@@ -288,6 +300,49 @@ public final class TransactionalDynamo implements AutoCloseable {
             return new Answer(400, JSON.writeValueAsBytes(error));
         }
         return new Answer(200, "{}".getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static final String DRY_RUN_KEY = "#shimDryRunKey";
+
+    /**
+     * Lets dynalite validate an action without effect: the same request with a condition that cannot hold. A
+     * ValidationException here is the request's own (syntax, unused or missing placeholders), which DynamoDB answers
+     * for the whole transaction; anything the data causes later becomes a ValidationError cancellation reason.
+     * Answers null when the action is valid.
+     */
+    private Answer dryRun(Action action) throws IOException {
+        String keyName = action.key.fieldNames().next();
+        ObjectNode req = JSON.createObjectNode().put("TableName", action.table);
+        ObjectNode names = req.putObject("ExpressionAttributeNames");
+        if (action.spec.has("ExpressionAttributeNames")) {
+            names.setAll((ObjectNode) action.spec.get("ExpressionAttributeNames"));
+        }
+        names.put(DRY_RUN_KEY, keyName);
+        copy(action.spec, req, "ExpressionAttributeValues");
+        String never = "attribute_exists(" + DRY_RUN_KEY + ") AND attribute_not_exists(" + DRY_RUN_KEY + ")";
+        String condition = action.spec.path("ConditionExpression").asText("");
+        req.put("ConditionExpression", condition.isBlank() ? never : never + " AND (" + condition + ")");
+        String operation;
+        switch (action.kind) {
+            case "Put" -> {
+                req.set("Item", action.spec.get("Item"));
+                operation = "PutItem";
+            }
+            case "Update" -> {
+                req.set("Key", action.key);
+                copy(action.spec, req, "UpdateExpression");
+                operation = "UpdateItem";
+            }
+            default -> {
+                req.set("Key", action.key);
+                operation = "DeleteItem";
+            }
+        }
+        Answer answer = call(operation, req);
+        if (answer.ok()) {
+            throw new IOException("dry run of a transaction action was applied: " + operation + " on " + action.key);
+        }
+        return "ConditionalCheckFailedException".equals(answer.errorType()) ? null : answer;
     }
 
     /** Applies the first action of a transaction, then fails like a crashed coordinator: rolls back, answers 500. */
