@@ -356,25 +356,24 @@ public final class PodIdentityStack extends Stack {
                 assume.metricDuration(software.amazon.awscdk.services.cloudwatch.MetricOptions.builder()
                         .statistic("p99").period(Duration.minutes(5)).build()), props.assumeRoleP99AlarmMs(), 3);
         alarm("StsRefusals", "STS refused to assume associated roles (trust policies do not allow the broker)",
-                Metric.Builder.create()
-                        .namespace(METRICS_NAMESPACE)
-                        .metricName("StsRefusals")
-                        .dimensionsMap(Map.of("Service", SERVICE_NAME))
-                        .statistic("Sum")
-                        .period(Duration.minutes(5))
-                        .build(), 0, 1);
+                serviceCount("StsRefusals"), 0, 1);
         Function admit = functions.get(Route.ADMIT_POD.operation());
         alarm("AdmissionFailures", "AdmitPod let pods through without their patch (data store failures): pods of"
                         + " associated service accounts started without AWS credentials",
-                Metric.Builder.create()
-                        .namespace(METRICS_NAMESPACE)
-                        .metricName("AdmissionFailures")
-                        .dimensionsMap(Map.of("Service", SERVICE_NAME))
-                        .statistic("Sum")
-                        .period(Duration.minutes(5))
-                        .build(), 0, 1);
+                serviceCount("AdmissionFailures"), 0, 1);
         alarm("AdmitPodErrors", "AdmitPod failed (the API server then applies the webhook's failurePolicy)",
                 admit.metricErrors(sum(Duration.minutes(5))), 0, 1);
+    }
+
+    /** A count the functions publish (Powertools EMF, dimension Service), summed over five minutes. */
+    private static Metric serviceCount(String name) {
+        return Metric.Builder.create()
+                .namespace(METRICS_NAMESPACE)
+                .metricName(name)
+                .dimensionsMap(Map.of("Service", SERVICE_NAME))
+                .statistic("Sum")
+                .period(Duration.minutes(5))
+                .build();
     }
 
     private static software.amazon.awscdk.services.cloudwatch.MetricOptions sum(Duration period) {

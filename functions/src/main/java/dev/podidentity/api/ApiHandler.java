@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.podidentity.domain.ErrorCode;
 import dev.podidentity.domain.ServiceException;
 import java.io.IOException;
@@ -105,8 +106,12 @@ public abstract class ApiHandler implements RequestStreamHandler {
     }
 
     public static ApiResponse error(ErrorCode code, String message) {
+        return error(code, Json.object().put("message", message));
+    }
+
+    /** An error response with its status and {@code X-Amzn-ErrorType}, and a body that carries more than the message. */
+    public static ApiResponse error(ErrorCode code, ObjectNode body) {
         return new ApiResponse(code.httpStatus(),
-                Map.of("Content-Type", "application/json", "X-Amzn-ErrorType", code.wireName()),
-                Json.write(Json.object().put("message", message)));
+                Map.of("Content-Type", "application/json", "X-Amzn-ErrorType", code.wireName()), Json.write(body));
     }
 }

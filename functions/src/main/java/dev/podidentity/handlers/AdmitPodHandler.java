@@ -13,7 +13,6 @@ import dev.podidentity.domain.ServiceException;
 import dev.podidentity.service.admission.AdmissionService;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.lambda.powertools.metrics.MetricsFactory;
@@ -87,7 +86,6 @@ public final class AdmitPodHandler extends ApiHandler {
                 .put("apiVersion", AdmissionService.API_VERSION).put("kind", AdmissionService.KIND);
         ObjectNode response = body.putObject("response").put("uid", malformed.uid()).put("allowed", false);
         response.putObject("status").put("code", code.httpStatus()).put("message", e.getMessage());
-        return new ApiResponse(code.httpStatus(),
-                Map.of("Content-Type", "application/json", "X-Amzn-ErrorType", code.wireName()), Json.write(body));
+        return error(code, body);
     }
 }
