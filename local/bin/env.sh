@@ -30,15 +30,17 @@ ensure_dynalite() {
   fi
 }
 
-# Builds the reactor (without tests) when local's jar is missing or older than a source file, and writes its
-# runtime classpath to local/target/classpath.txt.
+# Builds this checkout's reactor (without tests) when local's jar is missing or older than a source file, and writes
+# local's runtime classpath to local/target/classpath.txt. The classpath names this checkout's own build outputs
+# (functions/target/*.jar), never the shared local Maven repository, so two checkouts at different commits each run
+# their own handlers.
 ensure_built() {
   local jar
   jar=$(ls "$PROJECT_ROOT"/local/target/pod-identity-local-*.jar 2>/dev/null | head -1 || true)
   if [ -z "$jar" ] || [ -n "$(find "$PROJECT_ROOT/functions/src/main" "$PROJECT_ROOT/functions/src/test/java/dev/podidentity/testing" "$PROJECT_ROOT/local/src/main" "$PROJECT_ROOT/pom.xml" "$PROJECT_ROOT/functions/pom.xml" "$PROJECT_ROOT/local/pom.xml" \
         -newer "$jar" -type f 2>/dev/null | head -1)" ] || [ ! -f "$PROJECT_ROOT/local/target/classpath.txt" ]; then
-    (cd "$PROJECT_ROOT" && mvn -B -q -Dstyle.color=never -DskipTests -pl functions,local -am install >&2 \
-      && mvn -B -q -Dstyle.color=never -pl local dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -DincludeScope=runtime >&2)
+    (cd "$PROJECT_ROOT" && mvn -B -q -Dstyle.color=never -DskipTests -Dspotbugs.skip -pl local -am package \
+      dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=runtime >&2)
   fi
 }
 
