@@ -26,6 +26,8 @@ export PROJECT_ROOT
 # Installs dynalite (npm) when it is missing.
 ensure_dynalite() {
   if [ ! -f "$PROJECT_ROOT/local/node_modules/dynalite/cli.js" ]; then
+    # local/package.json denies classic-level's install script (node-gyp-build): its prebuilt binaries load at run
+    # time, and the explicit entry keeps npm 11 from warning about an unreviewed script
     npm ci --prefix "$PROJECT_ROOT/local" --no-audit --no-fund >&2
   fi
 }
@@ -33,18 +35,29 @@ ensure_dynalite() {
 # Builds this checkout's reactor (without tests) when local's jar is missing or older than a source file, and writes
 # local's runtime classpath to local/target/classpath.txt. The classpath names this checkout's own build outputs
 # (functions/target/*.jar), never the shared local Maven repository, so two checkouts at different commits each run
-# their own handlers.
+# their own handlers. POD_IDENTITY_LOCAL_CLASSPATH, when set, is used as is and nothing is built: tests that already run
+# inside a Maven build set it to their own classpath (a nested build would rewrite the jars they are running).
 ensure_built() {
-  local jar
-  jar=$(ls "$PROJECT_ROOT"/local/target/pod-identity-local-*.jar 2>/dev/null | head -1 || true)
-  if [ -z "$jar" ] || [ -n "$(find "$PROJECT_ROOT/functions/src/main" "$PROJECT_ROOT/functions/src/test/java/dev/podidentity/testing" "$PROJECT_ROOT/local/src/main" "$PROJECT_ROOT/pom.xml" "$PROJECT_ROOT/functions/pom.xml" "$PROJECT_ROOT/local/pom.xml" \
-        -newer "$jar" -type f 2>/dev/null | head -1)" ] || [ ! -f "$PROJECT_ROOT/local/target/classpath.txt" ]; then
+  [ -n "${POD_IDENTITY_LOCAL_CLASSPATH:-}" ] && return 0
+  # a stamp, not the jar's time: Maven leaves an unchanged jar as it was, which would make every later start rebuild
+  local stamp="$PROJECT_ROOT/local/target/ensure-built.stamp"
+  if ! ls "$PROJECT_ROOT"/local/target/pod-identity-local-*.jar >/dev/null 2>&1 || [ ! -f "$PROJECT_ROOT/local/target/classpath.txt" ] \
+      || [ ! -f "$stamp" ] || [ -n "$(find "$PROJECT_ROOT/functions/src/main" "$PROJECT_ROOT/functions/src/test/java/dev/podidentity/testing" "$PROJECT_ROOT/local/src/main" "$PROJECT_ROOT/pom.xml" "$PROJECT_ROOT/functions/pom.xml" "$PROJECT_ROOT/local/pom.xml" \
+        -newer "$stamp" -type f 2>/dev/null | head -1)" ]; then
+    # Maven 3.8 (jansi) writes colour resets (ESC[0m) even with -B -q and style.color=never: strip every escape
+    # sequence so a log file stays plain text; the build's exit status is kept
     (cd "$PROJECT_ROOT" && mvn -B -q -Dstyle.color=never -DskipTests -Dspotbugs.skip -pl local -am package \
-      dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=runtime >&2)
+      dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=runtime 2>&1 \
+      | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' >&2; exit "${PIPESTATUS[0]}") || return
+    touch "$stamp"
   fi
 }
 
 local_classpath() {
+  if [ -n "${POD_IDENTITY_LOCAL_CLASSPATH:-}" ]; then
+    echo "$POD_IDENTITY_LOCAL_CLASSPATH"
+    return
+  fi
   echo "$(ls "$PROJECT_ROOT"/local/target/pod-identity-local-*.jar | head -1):$(cat "$PROJECT_ROOT/local/target/classpath.txt")"
 }
 

@@ -21,7 +21,7 @@ import java.util.UUID;
  * Java runtime does (no-arg constructor, the event's bytes to the stream handler, the function's environment),
  * against the local stack, and prints the response.
  *
- * <pre>invoke [--stack .local-data/stack.json] OPERATION|HANDLER_CLASS EVENT_FILE</pre>
+ * <pre>invoke [--stack FILE (default $POD_IDENTITY_LOCAL_STATE, else .local-data/stack.json)] OPERATION|HANDLER_CLASS EVENT_FILE</pre>
  */
 public final class Invoke {
     private Invoke() {
@@ -32,7 +32,7 @@ public final class Invoke {
             child(args[1], Path.of(args[2]));
             return;
         }
-        Path stack = Path.of(".local-data", "stack.json");
+        Path stack = LocalStack.defaultStateFile();
         List<String> rest = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             if ("--stack".equals(args[i])) {

@@ -269,10 +269,22 @@ public final class LocalStack implements AutoCloseable {
         dynamo.close();
     }
 
-    /** Writes what {@code invoke} needs to reach this stack (mode 600: it holds local credentials). */
+    /**
+     * The state file's path: {@code POD_IDENTITY_LOCAL_STATE} when set, else {@code .local-data/stack.json}; the
+     * launcher, {@code pod-identity-local stop} and {@code invoke} read the same default.
+     */
+    public static Path defaultStateFile() {
+        String configured = System.getenv("POD_IDENTITY_LOCAL_STATE");
+        return configured == null || configured.isBlank() ? Path.of(".local-data", "stack.json") : Path.of(configured);
+    }
+
+    /**
+     * Writes what {@code invoke} needs to reach this stack and the PID {@code pod-identity-local stop} ends (mode
+     * 600: it holds local credentials).
+     */
     public void writeState(Path file) throws IOException {
         ObjectMapper json = new ObjectMapper();
-        ObjectNode state = json.createObjectNode().put("apiUrl", apiUrl());
+        ObjectNode state = json.createObjectNode().put("pid", ProcessHandle.current().pid()).put("apiUrl", apiUrl());
         ObjectNode functions = state.putObject("functions");
         for (Route route : Routes.ALL) {
             ObjectNode env = functions.putObject(route.operation());
@@ -289,7 +301,7 @@ public final class LocalStack implements AutoCloseable {
 
     public static void main(String[] args) throws Exception {
         Options options = Options.defaults().withPort(9000);
-        Path state = Path.of(".local-data", "stack.json");
+        Path state = defaultStateFile();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String v = i + 1 < args.length ? args[i + 1] : null;
@@ -307,7 +319,10 @@ public final class LocalStack implements AutoCloseable {
                               --region R        region of the local service (default us-east-1)
                               --account ID      12-digit account id (default 000000000000)
                               --data-dir DIR    keep DynamoDB data in DIR across restarts (default: in memory)
-                              --state-file F    where to write endpoints for local/bin/invoke (default .local-data/stack.json)""");
+                              --state-file F    where to write the PID and endpoints for local/bin/invoke and stop
+                                                (default $POD_IDENTITY_LOCAL_STATE, else .local-data/stack.json)
+                            Usage: local/bin/pod-identity-local stop [--state-file F]
+                                                stops the stack whose PID is in the state file""");
                     return;
                 }
                 default -> throw new IllegalArgumentException("unknown option " + a + " (see --help)");
@@ -324,7 +339,10 @@ public final class LocalStack implements AutoCloseable {
         }
         try (LocalStack stack = started) {
             stack.writeState(state);
-            System.out.println("Pod Identity local stack is up.");
+            Path stateFile = state.toAbsolutePath();
+            String stopCommand = "local/bin/pod-identity-local stop"
+                    + (stateFile.equals(defaultStateFile().toAbsolutePath()) ? "" : " --state-file " + stateFile);
+            System.out.println("Pod Identity local stack is up (PID " + ProcessHandle.current().pid() + ").");
             System.out.println("  API (SigV4, service execute-api): " + stack.apiUrl());
             System.out.println("  region: " + stack.region() + "   account: " + stack.accountId());
             System.out.println("  admin credentials: AWS_ACCESS_KEY_ID=" + options.adminAccessKey()
@@ -335,10 +353,19 @@ public final class LocalStack implements AutoCloseable {
                     + "   pod tokens for cluster '" + stack.localCluster().name() + "': " + stack.agentUrl()
                     + "/local/token?namespace=NS&serviceAccount=SA");
             System.out.println("  data: " + (options.dataDir() == null ? "in memory" : options.dataDir().toAbsolutePath())
-                    + "   state for invoke: " + state.toAbsolutePath());
-            System.out.println("Press Ctrl+C to stop.");
+                    + "   state (PID, endpoints for invoke): " + stateFile);
+            System.out.println("Stop it with Ctrl+C, or from another shell: " + stopCommand);
+            System.out.flush();
             CountDownLatch stop = new CountDownLatch(1);
-            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                // a stopped stack leaves no state behind: invoke and stop then say it is not running
+                try {
+                    Files.deleteIfExists(stateFile);
+                } catch (IOException ignored) {
+                    // best effort while the JVM exits
+                }
+                stop.countDown();
+            }));
             stop.await();
         }
     }
