@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * stack started with {@code local/bin/pod-identity-local} on free ports. A block followed by a {@code text
  * readme-output} block must print that, line by line, where {@code …} stands for any text, runs of blanks count as
  * one, blank lines are ignored, the stack's ports read as 9000–9003 and {@code /tmp/} is the test's own folder.
- * The stack is then stopped the documented way ({@code pod-identity-local stop}). Needs bash, the AWS CLI, python3 and
+ * No block may print a webhook key or credentials in full. The stack is then stopped the documented way ({@code pod-identity-local stop}). Needs bash, the AWS CLI, python3 and
  * curl 7.75+ (SigV4); without them it skips with a message, except under {@code CI=true}, where it fails.
  */
 class ReadmeWalkthroughTest {
@@ -146,6 +146,12 @@ class ReadmeWalkthroughTest {
                 fail(block.title() + " failed (exit status " + (bash.isAlive() ? "none: timed out" : bash.exitValue())
                         + "); its output:\n" + actual + "\nthe stack's log:\n" + Files.readString(log));
             }
+            // secrets appear only where the README says: webhook keys masked, credentials never printed in full
+            assertThat(actual).as(block.title() + " prints no secret")
+                    .doesNotContainPattern("/admission/[A-Za-z0-9_-]{16,}")
+                    .doesNotContainPattern("ASIA[A-Z0-9]{16}")
+                    .doesNotContainIgnoringCase("secretAccessKey")
+                    .doesNotContainIgnoringCase("sessionToken");
             if (block.expected() != null) {
                 assertMatches(block, actual);
             }
