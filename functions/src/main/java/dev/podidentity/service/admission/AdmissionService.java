@@ -30,8 +30,9 @@ import java.util.function.Supplier;
  * {@link AdmissionReason}, for the metric.
  *
  * <p>Nothing an unauthenticated caller sends can be amplified: a key that does not match, or a cluster that is not
- * registered, re-reads the cluster at most once per {@link #MISS_REREAD_INTERVAL} (so a rotated key works within
- * seconds, and a flood of wrong keys costs one read per cluster per interval); the cache holds at most
+ * registered, re-reads the cluster at most once per {@link #MISS_REREAD_INTERVAL} (a flood of wrong keys costs one
+ * read per cluster per interval, plus one per {@link #CLUSTER_CACHE_TTL}); the first miss after a regular read
+ * re-reads at once, so a rotated key works at once unless wrong keys came just before it; the cache holds at most
  * {@link #MAX_CACHED_CLUSTERS} clusters. When the data store fails, a request whose key matches the cached hash is
  * answered from the cached settings (the pod is allowed, without a patch if the binding cannot be read); any other is
  * refused (503) before its body is read.
@@ -101,8 +102,12 @@ public final class AdmissionService {
         }
     }
 
-    /** A cluster's webhook settings as read at {@code loadedAt}; {@code keyHash} null: no such cluster (or no key). */
-    private record ClusterWebhook(String keyHash, PodPatch.Target target, Instant loadedAt) {
+    /**
+     * A cluster's webhook settings as read at {@code loadedAt}; {@code keyHash} null: no such cluster (or no key).
+     * {@code afterMiss}: read because a key did not match (or the cluster was unknown), so further misses wait for
+     * {@link #MISS_REREAD_INTERVAL}; the first miss after any other read re-reads at once (a rotated key works at once).
+     */
+    private record ClusterWebhook(String keyHash, PodPatch.Target target, Instant loadedAt, boolean afterMiss) {
     }
 
     private final PodIdentityStore store;
@@ -202,13 +207,13 @@ public final class AdmissionService {
             if (cached.keyHash() != null && WebhookKey.matches(key, cached.keyHash())) {
                 return cached;
             }
-            if (now.isBefore(cached.loadedAt().plus(MISS_REREAD_INTERVAL))) {
+            if ((cached.afterMiss() || cached.keyHash() == null) && now.isBefore(cached.loadedAt().plus(MISS_REREAD_INTERVAL))) {
                 throw refused(cached.keyHash() == null ? AdmissionReason.UNKNOWN_CLUSTER : AdmissionReason.REFUSED_KEY);
             }
         }
         ClusterWebhook loaded;
         try {
-            loaded = load(cluster, now);
+            loaded = load(cluster, now, cached != null && now.isBefore(cached.loadedAt().plus(CLUSTER_CACHE_TTL)));
         } catch (RuntimeException e) {
             if (cached != null && cached.keyHash() != null && WebhookKey.matches(key, cached.keyHash())) {
                 return cached; // the key was this cluster's when last read: decide from the cached hash
@@ -227,7 +232,7 @@ public final class AdmissionService {
         return loaded;
     }
 
-    private ClusterWebhook load(String cluster, Instant now) {
+    private ClusterWebhook load(String cluster, Instant now, boolean afterMiss) {
         Cluster found = store.findCluster(cluster).orElse(null);
         if (clusters.size() >= MAX_CACHED_CLUSTERS && !clusters.containsKey(cluster)) {
             // names of clusters that do not exist go first; a full cache of real ones starts over
@@ -237,10 +242,10 @@ public final class AdmissionService {
             }
         }
         ClusterWebhook loaded = found == null || found.webhookKeyHash() == null
-                ? new ClusterWebhook(null, null, now)
+                ? new ClusterWebhook(null, null, now, true)
                 : new ClusterWebhook(found.webhookKeyHash(), new PodPatch.Target(found.podTokenLifetimeSeconds(),
                         found.effectiveIpFamily().credentialsUri(), found.region() != null ? found.region() : serviceRegion),
-                        now);
+                        now, afterMiss);
         clusters.put(cluster, loaded);
         return loaded;
     }
