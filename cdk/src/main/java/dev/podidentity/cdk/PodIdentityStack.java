@@ -428,7 +428,6 @@ public final class PodIdentityStack extends Stack {
                 .metricName(AdmissionReason.METRIC)
                 .dimensionsMap(Map.of(AdmissionReason.DIMENSION, reason.metricValue()))
                 .statistic("Sum")
-                .label(reason.metricValue())
                 .period(Duration.minutes(5))
                 .build();
     }
@@ -450,7 +449,6 @@ public final class PodIdentityStack extends Stack {
                 .dimensionsMap(Map.of("ApiName", getStackName(), "Stage", "prod", "Method", route.method(),
                         "Resource", route.pathTemplate()))
                 .statistic(statistic)
-                .label(route.operation() + " " + name)
                 .period(Duration.minutes(5))
                 .build();
     }
@@ -466,7 +464,8 @@ public final class PodIdentityStack extends Stack {
         Metric failed5xx = routeMetric(ar, "5XXError", "Sum");
         List<software.amazon.awscdk.services.cloudwatch.IMetric> outcomes = new ArrayList<>();
         for (AdmissionReason r : AdmissionReason.values()) {
-            outcomes.add(admissionCount(r));
+            outcomes.add(admissionCount(r).with(software.amazon.awscdk.services.cloudwatch.MetricOptions.builder()
+                    .label(r.metricValue()).build()));
         }
         software.amazon.awscdk.services.cloudwatch.MetricOptions p99 = software.amazon.awscdk.services.cloudwatch.MetricOptions
                 .builder().statistic("p99").period(Duration.minutes(5)).build();

@@ -46,10 +46,11 @@ class AdmitPodMetricsTest {
             statuses.add(handler.respond(event("prod", "wrong-" + KEY, review)).statusCode());
             statuses.add(handler.respond(event("ghost", KEY, review)).statusCode());
             statuses.add(handler.respond(event("prod", KEY, "{}")).statusCode());
+            statuses.add(handler.respond(event(dev.podidentity.api.Priming.CLUSTER, "priming", review)).statusCode());
         } finally {
             System.setOut(original);
         }
-        assertThat(statuses).containsExactly(200, 403, 403, 400);
+        assertThat(statuses).containsExactly(200, 403, 403, 400, 403);
         List<String> reasons = new ArrayList<>();
         String printed = out.toString(StandardCharsets.UTF_8);
         for (String line : printed.split("\n")) {
@@ -64,6 +65,7 @@ class AdmitPodMetricsTest {
             assertThat(emf.path("AdmissionOutcomes").asDouble()).isEqualTo(1.0);
             reasons.add(emf.path("Reason").asText());
         }
+        // SnapStart priming's requests are not counted: a deployment must not raise the refused-keys alarm
         assertThat(reasons).containsExactly("NotAssociated", "RefusedKey", "UnknownCluster", "Malformed");
         assertThat(printed).doesNotContain(KEY);
     }

@@ -340,9 +340,9 @@ class StackTemplateTest {
         assertThat(dashboards).hasSize(1);
         String body = String.valueOf(props(dashboards.get(0).getValue()).get("DashboardBody"));
         assertThat(body).contains("Credentials issued and refused", "StsRefusals", "Webhook outcomes", "p99 latency",
-                "Throttles", "\\\"p99\\\"");
+                "Throttles", "\"stat\":\"p99\"", "\"Resource\",\"/clusters/{name}/admission/{webhookKey}\"");
         for (dev.podidentity.service.admission.AdmissionReason r : dev.podidentity.service.admission.AdmissionReason.values()) {
-            assertThat(body).contains("\\\"Reason\\\",\\\"" + r.metricValue() + "\\\"");
+            assertThat(body).contains("\"AdmissionOutcomes\",\"Reason\",\"" + r.metricValue() + "\"");
         }
     }
 

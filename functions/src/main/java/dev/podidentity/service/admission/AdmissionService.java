@@ -57,6 +57,8 @@ public final class AdmissionService {
     /** The warning on a pod admitted without its patch because of our failure (Kubernetes keeps warnings short). */
     public static final String DEGRADED_WARNING =
             "EKS Pod Identity: association lookup failed; pod admitted without AWS credentials, recreate it";
+    private static final String INVALID_URL =
+            "The webhook URL is not valid: use the webhookUrl RegisterCluster returned for this cluster";
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).maxStringLength(1 << 20).build())
             .build());
@@ -126,7 +128,7 @@ public final class AdmissionService {
         this.serviceRegion = serviceRegion;
     }
 
-    /** The reason a refusal of {@link #admit} stands for (for the metric); null for an error of ours. */
+    /** The reason a refusal of {@link #admit} stands for (for the metric); null for an error of ours or priming's. */
     public static AdmissionReason reasonOf(ServiceException e) {
         if (e instanceof RefusedException r) {
             return r.reason();
@@ -200,6 +202,11 @@ public final class AdmissionService {
             cluster = new ClusterName(clusterName).value();
         } catch (ServiceException e) {
             throw refused(AdmissionReason.UNKNOWN_CLUSTER);
+        }
+        if (ClusterName.RESERVED.equals(cluster)) {
+            // SnapStart priming's requests (the name cannot be registered): refused without a reason, so uncounted,
+            // or every deployment would raise the refused-keys alarm
+            throw new RefusedException(ErrorCode.ACCESS_DENIED, null, INVALID_URL, null);
         }
         Instant now = clock.instant();
         ClusterWebhook cached = clusters.get(cluster);
@@ -309,8 +316,7 @@ public final class AdmissionService {
 
     /** The same answer for a wrong key and an unknown cluster: the caller learns nothing about which. */
     private static RefusedException refused(AdmissionReason reason) {
-        return new RefusedException(ErrorCode.ACCESS_DENIED, reason,
-                "The webhook URL is not valid: use the webhookUrl RegisterCluster returned for this cluster", null);
+        return new RefusedException(ErrorCode.ACCESS_DENIED, reason, INVALID_URL, null);
     }
 
     /** A store timeout (an SDK call or socket timed out somewhere in the cause chain) or another store failure. */
