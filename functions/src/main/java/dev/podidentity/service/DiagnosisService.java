@@ -254,9 +254,9 @@ public final class DiagnosisService {
     private static DiagnosticStep podEnvironment(List<String> entries, com.fasterxml.jackson.databind.JsonNode pod,
                                                  Cluster cluster) {
         if (entries == null) {
-            return DiagnosticStep.skip(DiagnosticCheck.POD_ENVIRONMENT, "Not checked: pass pod (kubectl get pod POD -o json),"
-                    + " or podEnvironment, the names of the pod's environment variables (kubectl get pod POD -o"
-                    + " jsonpath='{.spec.containers[*].env[*].name}'), NAME=VALUE to have the values checked too");
+            return DiagnosticStep.skip(DiagnosticCheck.POD_ENVIRONMENT, "Not checked: pass podEnvironment, the names of the"
+                    + " pod's environment variables (kubectl get pod POD -o jsonpath='{.spec.containers[*].env[*].name}';"
+                    + " NAME=VALUE has the value checked too), or pod, the Pod itself (kubectl get pod POD -o json)");
         }
         List<String> conflicts = pod == null ? List.of() : PodPatch.conflicts(pod);
         if (!conflicts.isEmpty()) {

@@ -100,7 +100,9 @@ class ClusterManifestTest {
     @Test
     void imagesPinByDigest_withKustomizeImages(@TempDir Path dir) throws Exception {
         String digest = "sha256:" + "0123456789abcdef".repeat(4);
-        Files.writeString(dir.resolve("kustomization.yaml"), "resources: [" + ROOT.resolve("cluster/example") + "]\n"
+        // kustomize takes only relative paths to other kustomizations
+        Files.writeString(dir.resolve("kustomization.yaml"), "resources: [" + dir.toAbsolutePath()
+                .relativize(ROOT.resolve("cluster/example")) + "]\n"
                 + "images:\n  - name: public.ecr.aws/eks/eks-pod-identity-agent\n    digest: " + digest + "\n");
         JsonNode pod = only(parseAll(kustomize(dir)), "DaemonSet").at("/spec/template/spec");
         assertThat(named(pod.path("containers"), AGENT).path("image").asText())
