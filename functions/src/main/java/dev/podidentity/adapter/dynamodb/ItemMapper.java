@@ -42,7 +42,8 @@ final class ItemMapper {
     static final String POD_TOKEN_LIFETIME = "podTokenLifetimeSeconds";
     static final String WEBHOOK_KEY_HASH = "webhookKeyHash";
     static final String IP_FAMILY = "ipFamily";
-    static final String REGION = "region";
+    /** Not "region": a DynamoDB reserved word in expressions. */
+    static final String REGION = "awsRegion";
     static final String PREVIOUS_POD_TOKEN_LIFETIME = "previousPodTokenLifetimeSeconds";
     static final String POD_TOKEN_LIFETIME_EFFECTIVE_AT = "podTokenLifetimeEffectiveAt";
 
