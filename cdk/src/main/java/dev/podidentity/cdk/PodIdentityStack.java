@@ -7,6 +7,7 @@ import dev.podidentity.api.FunctionPackage;
 import dev.podidentity.api.Route;
 import dev.podidentity.api.TableAction;
 import dev.podidentity.config.Settings;
+import dev.podidentity.service.admission.AdmissionReason;
 import io.github.cdklabs.cdknag.NagPackSuppression;
 import io.github.cdklabs.cdknag.NagSuppressions;
 import java.util.ArrayList;
@@ -27,12 +28,15 @@ import software.amazon.awscdk.services.apigateway.EndpointType;
 import software.amazon.awscdk.services.apigateway.IResource;
 import software.amazon.awscdk.services.apigateway.LambdaIntegration;
 import software.amazon.awscdk.services.apigateway.LogGroupLogDestination;
+import software.amazon.awscdk.services.apigateway.MethodDeploymentOptions;
 import software.amazon.awscdk.services.apigateway.MethodLoggingLevel;
 import software.amazon.awscdk.services.apigateway.MethodOptions;
 import software.amazon.awscdk.services.apigateway.RestApi;
 import software.amazon.awscdk.services.apigateway.StageOptions;
 import software.amazon.awscdk.services.cloudwatch.Alarm;
 import software.amazon.awscdk.services.cloudwatch.ComparisonOperator;
+import software.amazon.awscdk.services.cloudwatch.Dashboard;
+import software.amazon.awscdk.services.cloudwatch.GraphWidget;
 import software.amazon.awscdk.services.cloudwatch.MathExpression;
 import software.amazon.awscdk.services.cloudwatch.Metric;
 import software.amazon.awscdk.services.cloudwatch.TreatMissingData;
@@ -118,7 +122,10 @@ public final class PodIdentityStack extends Stack {
                         .stageName("prod")
                         .throttlingRateLimit(props.throttleRate())
                         .throttlingBurstLimit(props.throttleBurst())
-                        .tracingEnabled(true)
+                        .methodOptions(clusterMethodOptions(props))
+                        // off: a stage trace records the full URL, and AdmitPod's URL holds the cluster's webhook key
+                        // (the functions still trace; their segments do not carry the URL)
+                        .tracingEnabled(false)
                         .loggingLevel(MethodLoggingLevel.ERROR)
                         .dataTraceEnabled(false)
                         .accessLogDestination(new LogGroupLogDestination(accessLogs))
@@ -320,6 +327,37 @@ public final class PodIdentityStack extends Stack {
         }
     }
 
+    /**
+     * The routes clusters call, each with its own throttle, so a flood on one cannot starve the other:
+     * AssumeRoleForPodIdentity gets the stage's rate and burst, AdmitPod a fifth of them (pod creations are far rarer
+     * than credential fetches). Both publish per-method metrics (4XXError, 5XXError, Latency) for the alarms and the
+     * dashboard.
+     */
+    private static Map<String, MethodDeploymentOptions> clusterMethodOptions(PodIdentityStackProps props) {
+        return Map.of(
+                methodPath(Route.ASSUME_ROLE_FOR_POD_IDENTITY), MethodDeploymentOptions.builder()
+                        .throttlingRateLimit(props.throttleRate()).throttlingBurstLimit(props.throttleBurst())
+                        .metricsEnabled(true).build(),
+                methodPath(Route.ADMIT_POD), MethodDeploymentOptions.builder()
+                        .throttlingRateLimit(admissionThrottleRate(props))
+                        .throttlingBurstLimit(Math.max(1, props.throttleBurst() / 5))
+                        .metricsEnabled(true).build());
+    }
+
+    static double admissionThrottleRate(PodIdentityStackProps props) {
+        return Math.max(1, props.throttleRate() / 5);
+    }
+
+    /** A method as API Gateway's method settings name it: the resource path, then the HTTP method. */
+    private static String methodPath(Route route) {
+        return route.pathTemplate() + "/" + route.method();
+    }
+
+    /** The resource pattern of a route in execute-api policies: every label a wildcard. */
+    private static String policyResource(Route route) {
+        return "execute-api:/*/" + route.method() + route.pathTemplate().replaceAll("\\{[^}]+}", "*");
+    }
+
     private static PolicyDocument resourcePolicy(PodIdentityStackProps props) {
         List<PolicyStatement> statements = new ArrayList<>();
         statements.add(PolicyStatement.Builder.create()
@@ -330,11 +368,11 @@ public final class PodIdentityStack extends Stack {
                 .build());
         if (!props.allowedSourceCidrs().isEmpty()) {
             statements.add(PolicyStatement.Builder.create()
-                    .sid("AssumeRoleOnlyFromAllowedNetworks")
+                    .sid("ClusterCallsOnlyFromAllowedNetworks")
                     .effect(Effect.DENY)
                     .principals(List.of(new AnyPrincipal()))
                     .actions(List.of("execute-api:Invoke"))
-                    .resources(List.of("execute-api:/*/POST/clusters/*/assume-role-for-pod-identity"))
+                    .resources(List.of(policyResource(Route.ASSUME_ROLE_FOR_POD_IDENTITY), policyResource(Route.ADMIT_POD)))
                     .conditions(Map.of("NotIpAddress", Map.of("aws:SourceIp", props.allowedSourceCidrs())))
                     .build());
         }
@@ -358,11 +396,103 @@ public final class PodIdentityStack extends Stack {
         alarm("StsRefusals", "STS refused to assume associated roles (trust policies do not allow the broker)",
                 serviceCount("StsRefusals"), 0, 1);
         Function admit = functions.get(Route.ADMIT_POD.operation());
-        alarm("AdmissionFailures", "AdmitPod let pods through without their patch (data store failures): pods of"
-                        + " associated service accounts started without AWS credentials",
-                serviceCount("AdmissionFailures"), 0, 1);
-        alarm("AdmitPodErrors", "AdmitPod failed (the API server then applies the webhook's failurePolicy)",
+        alarm("AdmissionFailures", "AdmitPod could not read the data store (failures or timeouts, AdmissionOutcomes"
+                        + " StoreFailure + StoreTimeout): pods of associated service accounts started without AWS"
+                        + " credentials, or were refused where the webhook fails closed; recreate them",
+                admissionSum("failures", AdmissionReason.STORE_FAILURE, AdmissionReason.STORE_TIMEOUT), 0, 1);
+        alarm("AdmissionRefusedKeys", "AdmitPod refused calls for a wrong key or an unknown cluster (AdmissionOutcomes"
+                        + " RefusedKey + UnknownCluster): a cluster's webhook URL is stale (key rotated or cluster deleted"
+                        + " without updating its MutatingWebhookConfiguration) or someone is guessing; with failurePolicy"
+                        + " Ignore its pods start without AWS credentials",
+                admissionSum("refused", AdmissionReason.REFUSED_KEY, AdmissionReason.UNKNOWN_CLUSTER), 0, 1);
+        alarm("AdmissionConflicts", "AdmitPod left associated pods unpatched because their own volume or mount is where"
+                        + " the token goes (AdmissionOutcomes Conflict): those pods have no AWS credentials; kubectl shows"
+                        + " the warning naming the conflict",
+                admissionCount(AdmissionReason.CONFLICT), 0, 1);
+        alarm("AdmitPodErrors", "The AdmitPod function crashed or timed out (Lambda Errors count unhandled failures"
+                        + " only; handled ones are in AdmissionFailures and AdmitPodRoute5xx)",
                 admit.metricErrors(sum(Duration.minutes(5))), 0, 1);
+        alarm("AdmitPodRoute5xx", "The admission route answered 5xx at API Gateway (our failures, integration errors):"
+                        + " the API server applied the webhook's failurePolicy",
+                routeMetric(Route.ADMIT_POD, "5XXError", "Sum"), 0, 1);
+        alarm("AdmitPodRoute4xx", "The admission route answered 4xx at API Gateway (403 wrong key or unknown cluster,"
+                        + " 400 malformed review, 429 throttled): pods admitted meanwhile may lack AWS credentials",
+                routeMetric(Route.ADMIT_POD, "4XXError", "Sum"), 0, 1);
+        dashboard(assume, admit);
+    }
+
+    /** One reason of AdmissionOutcomes (EMF from AdmitPod, dimension Reason only), summed over five minutes. */
+    static Metric admissionCount(AdmissionReason reason) {
+        return Metric.Builder.create()
+                .namespace(METRICS_NAMESPACE)
+                .metricName(AdmissionReason.METRIC)
+                .dimensionsMap(Map.of(AdmissionReason.DIMENSION, reason.metricValue()))
+                .statistic("Sum")
+                .period(Duration.minutes(5))
+                .build();
+    }
+
+    private static MathExpression admissionSum(String label, AdmissionReason... reasons) {
+        Map<String, software.amazon.awscdk.services.cloudwatch.IMetric> metrics = new LinkedHashMap<>();
+        for (AdmissionReason r : reasons) {
+            metrics.put(r.metricValue().toLowerCase(java.util.Locale.ROOT), admissionCount(r));
+        }
+        return MathExpression.Builder.create().expression(String.join(" + ", metrics.keySet())).usingMetrics(metrics)
+                .label(label).period(Duration.minutes(5)).build();
+    }
+
+    /** API Gateway's per-method metric of a route on the prod stage (method metrics are enabled for cluster routes). */
+    private Metric routeMetric(Route route, String name, String statistic) {
+        return Metric.Builder.create()
+                .namespace("AWS/ApiGateway")
+                .metricName(name)
+                .dimensionsMap(Map.of("ApiName", getStackName(), "Stage", "prod", "Method", route.method(),
+                        "Resource", route.pathTemplate()))
+                .statistic(statistic)
+                .period(Duration.minutes(5))
+                .build();
+    }
+
+    /**
+     * What a platform team watches: credentials issued and refused (by status class and STS refusals), webhook
+     * outcomes by reason, p99 latency at the gateway and in the functions, throttles.
+     */
+    private void dashboard(Function assume, Function admit) {
+        Route ar = Route.ASSUME_ROLE_FOR_POD_IDENTITY;
+        Metric count = routeMetric(ar, "Count", "Sum");
+        Metric refused4xx = routeMetric(ar, "4XXError", "Sum");
+        Metric failed5xx = routeMetric(ar, "5XXError", "Sum");
+        List<software.amazon.awscdk.services.cloudwatch.IMetric> outcomes = new ArrayList<>();
+        for (AdmissionReason r : AdmissionReason.values()) {
+            outcomes.add(admissionCount(r).with(software.amazon.awscdk.services.cloudwatch.MetricOptions.builder()
+                    .label(r.metricValue()).build()));
+        }
+        software.amazon.awscdk.services.cloudwatch.MetricOptions p99 = software.amazon.awscdk.services.cloudwatch.MetricOptions
+                .builder().statistic("p99").period(Duration.minutes(5)).build();
+        Dashboard.Builder.create(this, "Dashboard")
+                .dashboardName(getStackName() + "-pod-identity")
+                .widgets(List.of(
+                        List.of(GraphWidget.Builder.create().title("Credentials issued and refused").width(12)
+                                        .left(List.of(MathExpression.Builder.create().expression("count - refused - failed")
+                                                        .usingMetrics(Map.of("count", count, "refused", refused4xx,
+                                                                "failed", failed5xx))
+                                                        .label("issued").period(Duration.minutes(5)).build(),
+                                                refused4xx.with(software.amazon.awscdk.services.cloudwatch.MetricOptions
+                                                        .builder().label("refused (4xx: token, association, throttled)").build()),
+                                                failed5xx.with(software.amazon.awscdk.services.cloudwatch.MetricOptions
+                                                        .builder().label("failed (5xx)").build()),
+                                                serviceCount("StsRefusals"))).build(),
+                                GraphWidget.Builder.create().title("Webhook outcomes (AdmissionOutcomes by Reason)").width(12)
+                                        .left(outcomes).stacked(true).build()),
+                        List.of(GraphWidget.Builder.create().title("p99 latency (ms)").width(12)
+                                        .left(List.of(routeMetric(ar, "Latency", "p99"),
+                                                routeMetric(Route.ADMIT_POD, "Latency", "p99"),
+                                                assume.metricDuration(p99), admit.metricDuration(p99))).build(),
+                                GraphWidget.Builder.create().title("Throttles").width(12)
+                                        .left(List.of(assume.metricThrottles(sum(Duration.minutes(5))),
+                                                admit.metricThrottles(sum(Duration.minutes(5))),
+                                                routeMetric(Route.ADMIT_POD, "4XXError", "Sum"))).build())))
+                .build();
     }
 
     /** A count the functions publish (Powertools EMF, dimension Service), summed over five minutes. */

@@ -14,11 +14,12 @@ import software.amazon.awscdk.services.logs.RetentionDays;
  * @param timeout                function timeout
  * @param assumeRoleIamAuth      put AWS_IAM on AssumeRoleForPodIdentity too (the stock agent signs for eks-auth,
  *                               so only clients that sign for execute-api can then call it)
- * @param allowedSourceCidrs     when not empty, AssumeRoleForPodIdentity only answers these source ranges
+ * @param allowedSourceCidrs     when not empty, the routes clusters call (AssumeRoleForPodIdentity, AdmitPod) only
+ *                               answer these source ranges (the nodes' and the API servers' egress addresses)
  * @param assumableRoleArns      the roles the credential broker may assume (e.g. arn:aws:iam::123456789012:role/pods/*)
  * @param logRetention           retention of function and access logs
- * @param throttleRate           stage steady-state requests per second
- * @param throttleBurst          stage burst
+ * @param throttleRate           steady-state requests per second of each method (AdmitPod: a fifth)
+ * @param throttleBurst          burst of each method (AdmitPod: a fifth)
  * @param logLevel               POWERTOOLS_LOG_LEVEL
  * @param snapStart              SnapStart on published versions (aliases point at them)
  * @param assumeRoleP99AlarmMs   alarm when AssumeRoleForPodIdentity's p99 duration exceeds this

@@ -24,12 +24,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * SnapStart priming through CRaC hooks: before Lambda snapshots an initialized function, each handler serves three
- * harmless requests (about a cluster that does not exist), so SDK clients, their marshallers, the HTTP client,
+ * harmless requests (about a cluster that cannot exist: RegisterCluster and DeleteCluster refuse its name), so SDK clients, their marshallers, the HTTP client,
  * JSON, logging and JWT verification are loaded and compiled in the snapshot rather than on the first pod's request.
  * On a JVM without CRaC the hooks are never called.
  */
 public final class Priming implements Resource {
-    public static final String CLUSTER = "snapstart-priming";
+    public static final String CLUSTER = dev.podidentity.domain.ClusterName.RESERVED;
     private static final Logger LOG = LoggerFactory.getLogger(Priming.class);
     /** CRaC holds resources weakly; keep them alive. */
     private static final List<Priming> REGISTERED = new CopyOnWriteArrayList<>();

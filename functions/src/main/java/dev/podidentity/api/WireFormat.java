@@ -65,6 +65,13 @@ public final class WireFormat {
         n.put("podIdentityAssociationCount", c.associationCount());
         n.put("modifiedAt", Json.timestamp(c.modifiedAt()));
         n.put("podTokenLifetimeSeconds", c.podTokenLifetimeSeconds());
+        if (c.podTokenLifetimeEffectiveAt() != null) {
+            // a lowered limit: tokens up to the previous one are accepted until then
+            n.put("previousPodTokenLifetimeSeconds", c.previousPodTokenLifetimeSeconds());
+            n.put("podTokenLifetimeEffectiveAt", Json.timestamp(c.podTokenLifetimeEffectiveAt()));
+        }
+        n.put("ipFamily", c.effectiveIpFamily().wireName());
+        putIfPresent(n, "region", c.region());
         try {
             n.set("jwks", Json.MAPPER.readTree(c.jwksJson()));
         } catch (java.io.IOException e) {

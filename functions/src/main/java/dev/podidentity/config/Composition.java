@@ -76,7 +76,7 @@ public final class Composition {
         this.tags = memoize(() -> new TagService(store.get(), settings.identity(), clock));
         this.credentialService = memoize(() -> new CredentialService(store.get(), credentialIssuer.get(), clock));
         this.diagnosis = memoize(() -> new DiagnosisService(store.get(), roleValidator.get(), clock));
-        this.admissions = memoize(() -> new AdmissionService(store.get(), clock));
+        this.admissions = memoize(() -> new AdmissionService(store.get(), clock, settings.identity().region()));
     }
 
     /** The paging secret's value as an HMAC key: at least 32 characters (the stack generates 64). */

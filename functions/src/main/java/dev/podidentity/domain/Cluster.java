@@ -1,5 +1,6 @@
 package dev.podidentity.domain;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -9,6 +10,10 @@ import java.util.Map;
  * that verify its tokens. {@code associationCount} is maintained transactionally with associations.
  * {@code podTokenLifetimeSeconds} bounds the pod tokens it accepts (and the webhook injects);
  * {@code webhookKeyHash} is the SHA-256 of the admission webhook's key (never the key; null before one exists).
+ * {@code ipFamily} (null: ipv4) picks the credentials URI the webhook injects; {@code region} (null: the service's
+ * region) the AWS_REGION it injects. After the lifetime was lowered, tokens up to
+ * {@code previousPodTokenLifetimeSeconds} stay accepted until {@code podTokenLifetimeEffectiveAt} (null: no change
+ * pending), when every token issued under the previous limit has expired.
  */
 public record Cluster(
         String name,
@@ -21,10 +26,32 @@ public record Cluster(
         int associationCount,
         long version,
         int podTokenLifetimeSeconds,
-        String webhookKeyHash) {
+        String webhookKeyHash,
+        IpFamily ipFamily,
+        String region,
+        int previousPodTokenLifetimeSeconds,
+        Instant podTokenLifetimeEffectiveAt) {
+
+    /**
+     * How long after a lowering the previous limit is still honoured beyond the previous lifetime itself: the
+     * webhook's settings cache (pods admitted in the 30 s after the change still get the previous lifetime) plus the
+     * token verifier's clock skew (60 s).
+     */
+    public static final Duration LIFETIME_CHANGE_MARGIN = Duration.ofSeconds(90);
 
     public Cluster {
         tags = tags == null ? Map.of() : Map.copyOf(tags);
+        if (podTokenLifetimeEffectiveAt == null) {
+            previousPodTokenLifetimeSeconds = 0;
+        }
+    }
+
+    /** A cluster with the webhook settings at their defaults and no lifetime change pending. */
+    public Cluster(String name, String arn, String issuer, String jwksJson, Map<String, String> tags, Instant createdAt,
+                   Instant modifiedAt, int associationCount, long version, int podTokenLifetimeSeconds,
+                   String webhookKeyHash) {
+        this(name, arn, issuer, jwksJson, tags, createdAt, modifiedAt, associationCount, version,
+                podTokenLifetimeSeconds, webhookKeyHash, null, null, 0, null);
     }
 
     /** A cluster with the default token lifetime and no webhook key (the shape before issue 14). */
@@ -34,15 +61,47 @@ public record Cluster(
                 PodTokenLifetime.DEFAULT_SECONDS, null);
     }
 
-    public Cluster withTags(Map<String, String> newTags, Instant now) {
-        return new Cluster(name, arn, issuer, jwksJson, newTags, createdAt, now, associationCount, version,
-                podTokenLifetimeSeconds, webhookKeyHash);
+    /** This cluster with its tags replaced at {@code now}, as the next version. */
+    public Cluster retagged(Map<String, String> newTags, Instant now) {
+        return new Cluster(name, arn, issuer, jwksJson, newTags, createdAt, now, associationCount, version + 1,
+                podTokenLifetimeSeconds, webhookKeyHash, ipFamily, region, previousPodTokenLifetimeSeconds,
+                podTokenLifetimeEffectiveAt);
+    }
+
+    /** This cluster with {@code delta} more associations (same version: counts are kept by transactions). */
+    public Cluster counted(int delta) {
+        return new Cluster(name, arn, issuer, jwksJson, tags, createdAt, modifiedAt, associationCount + delta, version,
+                podTokenLifetimeSeconds, webhookKeyHash, ipFamily, region, previousPodTokenLifetimeSeconds,
+                podTokenLifetimeEffectiveAt);
+    }
+
+    /** The credentials URI family, ipv4 unless registered otherwise. */
+    public IpFamily effectiveIpFamily() {
+        return ipFamily == null ? IpFamily.IPV4 : ipFamily;
+    }
+
+    /** This cluster with the defaults filled in: ipv4 and {@code serviceRegion} where none was registered. */
+    public Cluster withDefaults(String serviceRegion) {
+        return new Cluster(name, arn, issuer, jwksJson, tags, createdAt, modifiedAt, associationCount, version,
+                podTokenLifetimeSeconds, webhookKeyHash, effectiveIpFamily(), region == null ? serviceRegion : region,
+                previousPodTokenLifetimeSeconds, podTokenLifetimeEffectiveAt);
+    }
+
+    /**
+     * The longest token lifetime accepted at {@code now}: the limit, or the previous (higher) one until every token
+     * issued under it has expired.
+     */
+    public int acceptedPodTokenLifetimeSeconds(Instant now) {
+        return podTokenLifetimeEffectiveAt != null && now.isBefore(podTokenLifetimeEffectiveAt)
+                ? Math.max(podTokenLifetimeSeconds, previousPodTokenLifetimeSeconds) : podTokenLifetimeSeconds;
     }
 
     /**
      * What registering {@code candidate} again makes of this stored cluster: the candidate's issuer, keys and
      * modification time, tags merged (InvalidParameter beyond {@link Tags#MAX_TAGS}), the candidate's lifetime when
-     * {@code setLifetime}, its webhook key hash when {@code rotateKey} or when there is none yet, the next version.
+     * {@code setLifetime}, its webhook key hash when {@code rotateKey} or when there is none yet, its ipFamily and
+     * region when it names them, the next version. Lowering the lifetime below what is accepted now keeps that
+     * accepted until the tokens issued under it have expired (plus {@link #LIFETIME_CHANGE_MARGIN}).
      */
     public Cluster reregistered(Cluster candidate, boolean setLifetime, boolean rotateKey) {
         Map<String, String> merged = new HashMap<>(tags);
@@ -51,8 +110,22 @@ public record Cluster(
             throw ServiceException.invalidParameter("cluster " + name + " would have " + merged.size()
                     + " tags: at most " + Tags.MAX_TAGS + " are allowed");
         }
-        return new Cluster(name, arn, candidate.issuer(), candidate.jwksJson(), merged, createdAt, candidate.modifiedAt(),
-                associationCount, version + 1, setLifetime ? candidate.podTokenLifetimeSeconds() : podTokenLifetimeSeconds,
-                rotateKey || webhookKeyHash == null ? candidate.webhookKeyHash() : webhookKeyHash);
+        Instant now = candidate.modifiedAt();
+        int lifetime = setLifetime ? candidate.podTokenLifetimeSeconds() : podTokenLifetimeSeconds;
+        int accepted = acceptedPodTokenLifetimeSeconds(now);
+        int previous = 0;
+        Instant effectiveAt = null;
+        if (lifetime < accepted) {
+            previous = accepted;
+            effectiveAt = now.plusSeconds(podTokenLifetimeSeconds).plus(LIFETIME_CHANGE_MARGIN);
+            if (podTokenLifetimeEffectiveAt != null && podTokenLifetimeEffectiveAt.isAfter(effectiveAt)) {
+                effectiveAt = podTokenLifetimeEffectiveAt;
+            }
+        }
+        return new Cluster(name, arn, candidate.issuer(), candidate.jwksJson(), merged, createdAt, now,
+                associationCount, version + 1, lifetime,
+                rotateKey || webhookKeyHash == null ? candidate.webhookKeyHash() : webhookKeyHash,
+                candidate.ipFamily() != null ? candidate.ipFamily() : ipFamily,
+                candidate.region() != null ? candidate.region() : region, previous, effectiveAt);
     }
 }

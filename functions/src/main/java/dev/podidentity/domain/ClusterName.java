@@ -4,6 +4,8 @@ import java.util.regex.Pattern;
 
 /** An EKS-style cluster name: 1–100 characters, {@code [0-9A-Za-z][A-Za-z0-9\-_]*}. */
 public record ClusterName(String value) {
+    /** The name SnapStart priming sends requests about: never registered, never deleted. */
+    public static final String RESERVED = "snapstart-priming";
     private static final Pattern PATTERN = Pattern.compile("[0-9A-Za-z][A-Za-z0-9\\-_]{0,99}");
 
     public ClusterName {

@@ -10,25 +10,27 @@ import dev.podidentity.api.Priming;
 import dev.podidentity.config.Composition;
 import dev.podidentity.domain.ErrorCode;
 import dev.podidentity.domain.ServiceException;
+import dev.podidentity.service.admission.AdmissionReason;
 import dev.podidentity.service.admission.AdmissionService;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.lambda.powertools.metrics.MetricsFactory;
+import software.amazon.lambda.powertools.metrics.model.DimensionSet;
 import software.amazon.lambda.powertools.metrics.model.MetricUnit;
 
 /**
  * AdmitPod: {@code POST /clusters/{name}/admission/{webhookKey}}, the cluster's mutating admission webhook
  * (AdmissionReview admission.k8s.io/v1 in and out). The key in the URL is the credential, so the route has no gateway
  * authorization; it is never logged. A failure of ours answers "allowed" without a patch, logged and counted
- * ({@value #FAILURE_METRIC}), so the webhook never blocks a pod.
+ * ({@value #FAILURE_METRIC}), so the webhook never blocks a pod. Every answer, refusals included, is counted in
+ * {@value AdmissionReason#METRIC} by {@link AdmissionReason}.
  */
 public final class AdmitPodHandler extends ApiHandler {
     public static final String FAILURE_METRIC = "AdmissionFailures";
     /** The AdmissionReview warning on a pod admitted without its patch because of our failure (under 120 characters). */
-    public static final String DEGRADED_WARNING =
-            "EKS Pod Identity: association lookup failed; pod admitted without AWS credentials, recreate it";
+    public static final String DEGRADED_WARNING = AdmissionService.DEGRADED_WARNING;
     private static final Logger LOG = LoggerFactory.getLogger(AdmitPodHandler.class);
 
     private final AdmissionService service;
@@ -63,17 +65,33 @@ public final class AdmitPodHandler extends ApiHandler {
                     cluster, outcome.namespace(), outcome.serviceAccount(), outcome.failure());
             MetricsFactory.getMetricsInstance().flushSingleMetric(FAILURE_METRIC, 1, MetricUnit.COUNT, metricsNamespace);
         }
+        count(outcome.reason());
         ObjectNode review = Json.object().put("apiVersion", AdmissionService.API_VERSION).put("kind", AdmissionService.KIND);
         ObjectNode response = review.putObject("response").put("uid", outcome.uid()).put("allowed", true);
-        if (outcome.failure() != null) {
+        if (!outcome.warnings().isEmpty()) {
             // shown by kubectl and kept in the audit log: the pod's owner learns why it has no credentials
-            response.putArray("warnings").add(DEGRADED_WARNING);
+            outcome.warnings().forEach(response.putArray("warnings")::add);
         }
         if (outcome.patch() != null) {
             response.put("patchType", "JSONPatch").put("patch", Base64.getEncoder()
                     .encodeToString(Json.write(outcome.patch()).getBytes(StandardCharsets.UTF_8)));
         }
         return review;
+    }
+
+    /** Refused admissions count too: a stale webhook URL (RefusedKey) is otherwise silent under failurePolicy Ignore. */
+    @Override
+    protected void onRefused(ServiceException e) {
+        AdmissionReason reason = AdmissionService.reasonOf(e);
+        if (reason != null) {
+            count(reason);
+        }
+    }
+
+    /** One admission into {@value AdmissionReason#METRIC}, by reason only (never the cluster, namespace or key). */
+    private void count(AdmissionReason reason) {
+        MetricsFactory.getMetricsInstance().flushSingleMetric(AdmissionReason.METRIC, 1, MetricUnit.COUNT,
+                metricsNamespace, DimensionSet.of(AdmissionReason.DIMENSION, reason.metricValue()));
     }
 
     /** A malformed review's 400 also carries an AdmissionReview that echoes its uid, when it could be read. */

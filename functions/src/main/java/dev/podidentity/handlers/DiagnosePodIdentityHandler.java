@@ -50,7 +50,7 @@ public final class DiagnosePodIdentityHandler extends ApiHandler {
                 Json.optionalString(body, "serviceAccount"),
                 Json.optionalString(body, "token"),
                 podCreatedAt(body.get("podCreatedAt")),
-                names(body.get("podEnvironment"))));
+                names(body.get("podEnvironment")), pod(body.get("pod"))));
         ObjectNode out = Json.object();
         ArrayNode steps = out.putArray("steps");
         for (DiagnosticStep s : d.steps()) {
@@ -77,6 +77,16 @@ public final class DiagnosePodIdentityHandler extends ApiHandler {
             throw ServiceException.invalidParameter("podCreatedAt must be epoch seconds between 0 and 253402300799");
         }
         return Instant.ofEpochMilli(seconds.movePointRight(3).longValue());
+    }
+
+    private static JsonNode pod(JsonNode v) {
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isObject() || !v.path("spec").isObject()) {
+            throw ServiceException.invalidParameter("pod must be the Pod object: kubectl get pod POD -o json");
+        }
+        return v;
     }
 
     private static List<String> names(JsonNode v) {

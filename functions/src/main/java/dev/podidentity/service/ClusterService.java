@@ -8,6 +8,8 @@ import com.nimbusds.jose.jwk.RSAKey;
 import dev.podidentity.domain.AssociationSummary;
 import dev.podidentity.domain.Cluster;
 import dev.podidentity.domain.ClusterName;
+import dev.podidentity.domain.ClusterRegion;
+import dev.podidentity.domain.IpFamily;
 import dev.podidentity.domain.ErrorCode;
 import dev.podidentity.domain.Page;
 import dev.podidentity.domain.PodIdentityStore;
@@ -67,7 +69,21 @@ public final class ClusterService {
      */
     public Registration register(String name, String issuer, String jwksJson, Map<String, String> tags,
                                  Integer podTokenLifetimeSeconds, boolean rotateWebhookKey) {
+        return register(name, issuer, jwksJson, tags, podTokenLifetimeSeconds, rotateWebhookKey, null, null);
+    }
+
+    /**
+     * As {@link #register(String, String, String, Map, Integer, boolean)}, and the webhook's settings: {@code ipFamily}
+     * ({@code ipv4} or {@code ipv6}) and {@code region}; null keeps the stored value (ipv4 and this service's region
+     * on first registration). The name SnapStart priming uses is reserved.
+     */
+    public Registration register(String name, String issuer, String jwksJson, Map<String, String> tags,
+                                 Integer podTokenLifetimeSeconds, boolean rotateWebhookKey, String ipFamily,
+                                 String region) {
         ClusterName cluster = new ClusterName(name);
+        refuseReserved(cluster, "registered");
+        IpFamily family = IpFamily.parse(ipFamily);
+        String validRegion = ClusterRegion.validate(region);
         validateIssuer(issuer);
         String jwks = canonicalJwks(jwksJson);
         Map<String, String> validTags = Tags.validate(tags, ErrorCode.INVALID_PARAMETER);
@@ -76,14 +92,17 @@ public final class ClusterService {
         String key = WebhookKey.generate();
         String keyHash = WebhookKey.hash(key);
         Cluster stored = store.registerCluster(new Cluster(cluster.value(), identity.clusterArn(cluster.value()), issuer,
-                jwks, validTags, now, now, 0, 1, lifetime == null ? PodTokenLifetime.DEFAULT_SECONDS : lifetime, keyHash),
-                lifetime != null, rotateWebhookKey);
-        return new Registration(stored, keyHash.equals(stored.webhookKeyHash()) ? key : null);
+                jwks, validTags, now, now, 0, 1, lifetime == null ? PodTokenLifetime.DEFAULT_SECONDS : lifetime, keyHash,
+                family, validRegion, 0, null), lifetime != null, rotateWebhookKey);
+        return new Registration(stored.withDefaults(identity.region()),
+                keyHash.equals(stored.webhookKeyHash()) ? key : null);
     }
 
+    /** The cluster, with ipFamily and region filled in where it has none of its own. */
     public Cluster describe(String name) {
         ClusterName cluster = new ClusterName(name);
-        return store.findCluster(cluster.value()).orElseThrow(() -> ServiceException.clusterNotFound(cluster.value()));
+        return store.findCluster(cluster.value()).orElseThrow(() -> ServiceException.clusterNotFound(cluster.value()))
+                .withDefaults(identity.region());
     }
 
     public ListResult<Cluster> list(Integer maxResults, String nextToken) {
@@ -111,8 +130,22 @@ public final class ClusterService {
         return List.copyOf(subjects);
     }
 
+    /** Deletes a cluster; the reserved name is refused before the store is touched, so priming never deletes one. */
     public Cluster delete(String name) {
-        return store.deleteCluster(new ClusterName(name).value());
+        ClusterName cluster = new ClusterName(name);
+        refuseReserved(cluster, "deleted");
+        return store.deleteCluster(cluster.value());
+    }
+
+    /**
+     * SnapStart priming sends every handler requests about {@link ClusterName#RESERVED} (DeleteCluster's included), so
+     * that name is never a real cluster's.
+     */
+    private static void refuseReserved(ClusterName cluster, String what) {
+        if (ClusterName.RESERVED.equals(cluster.value())) {
+            throw ServiceException.invalidParameter("clusterName '" + ClusterName.RESERVED + "' is reserved (the service"
+                    + " uses it to warm its functions) and cannot be " + what + ": choose another name");
+        }
     }
 
     static void validateIssuer(String issuer) {

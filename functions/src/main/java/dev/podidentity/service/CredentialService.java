@@ -91,7 +91,7 @@ public final class CredentialService {
             throw new ServiceException(ErrorCode.INTERNAL_SERVER, "The stored keys of cluster " + cluster + " are unreadable", e);
         }
         ClusterKeys loaded = new ClusterKeys(found.arn(), found.issuer(), set,
-                Duration.ofSeconds(found.podTokenLifetimeSeconds()), now);
+                Duration.ofSeconds(found.acceptedPodTokenLifetimeSeconds(now)), now);
         keys.put(cluster, loaded);
         return loaded;
     }

@@ -13,6 +13,7 @@ import dev.podidentity.domain.RoleInspector;
 import dev.podidentity.domain.Subject;
 import dev.podidentity.domain.SubjectBinding;
 import dev.podidentity.domain.Text;
+import dev.podidentity.service.admission.PodPatch;
 import dev.podidentity.service.token.PodTokenVerifier;
 import dev.podidentity.service.token.TokenCheck;
 import dev.podidentity.service.token.TokenInspection;
@@ -44,10 +45,17 @@ public final class DiagnosisService {
     /**
      * @param token          the pod's projected token, or null
      * @param podCreatedAt   when the pod was created, or null
-     * @param podEnvironment the names of the pod's environment variables, or null
+     * @param podEnvironment the names of the pod's environment variables, or null; an entry NAME=VALUE also has the
+     *                       value checked
+     * @param pod            the Pod itself (kubectl get pod -o json), or null: its variables and values, and what of
+     *                       its own stands where the token goes
      */
     public record Request(String clusterName, String namespace, String serviceAccount, String token,
-                          Instant podCreatedAt, List<String> podEnvironment) {
+                          Instant podCreatedAt, List<String> podEnvironment, com.fasterxml.jackson.databind.JsonNode pod) {
+        public Request(String clusterName, String namespace, String serviceAccount, String token, Instant podCreatedAt,
+                       List<String> podEnvironment) {
+            this(clusterName, namespace, serviceAccount, token, podCreatedAt, podEnvironment, null);
+        }
     }
 
     /** The steps in order; healthy when none failed (skipped steps were not checked). */
@@ -110,7 +118,7 @@ public final class DiagnosisService {
                     binding.externalId()));
         }
         steps.add(podAge(request.podCreatedAt(), association));
-        steps.add(podEnvironment(request.podEnvironment()));
+        steps.add(podEnvironment(environment(request), request.pod(), registered));
         return new Diagnosis(steps);
     }
 
@@ -134,7 +142,7 @@ public final class DiagnosisService {
             return;
         }
         TokenInspection inspection = PodTokenVerifier.inspect(request.token(), cluster.issuer(), keys, clock.instant(),
-                java.time.Duration.ofSeconds(cluster.podTokenLifetimeSeconds()));
+                java.time.Duration.ofSeconds(cluster.acceptedPodTokenLifetimeSeconds(clock.instant())));
         for (TokenInspection.Outcome o : inspection.outcomes()) {
             DiagnosticCheck check = step(o.check());
             steps.add(switch (o.status()) {
@@ -227,11 +235,37 @@ public final class DiagnosisService {
                 + ", after association " + association.associationId() + " (created at " + association.createdAt() + ")");
     }
 
-    private static DiagnosticStep podEnvironment(List<String> names) {
-        if (names == null) {
-            return DiagnosticStep.skip(DiagnosticCheck.POD_ENVIRONMENT, "Not checked: pass podEnvironment, the names of the"
-                    + " pod's environment variables (kubectl get pod POD -o jsonpath='{.spec.containers[*].env[*].name}')");
+    /** NAME or NAME=VALUE entries: from podEnvironment, else from the pod's containers (null: neither given). */
+    private static List<String> environment(Request request) {
+        if (request.podEnvironment() != null || request.pod() == null) {
+            return request.podEnvironment();
         }
+        List<String> out = new ArrayList<>();
+        for (String field : List.of("initContainers", "containers")) {
+            for (com.fasterxml.jackson.databind.JsonNode c : request.pod().path("spec").path(field)) {
+                for (com.fasterxml.jackson.databind.JsonNode e : c.path("env")) {
+                    out.add(e.path("name").asText() + (e.has("value") ? "=" + e.path("value").asText() : ""));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static DiagnosticStep podEnvironment(List<String> entries, com.fasterxml.jackson.databind.JsonNode pod,
+                                                 Cluster cluster) {
+        if (entries == null) {
+            return DiagnosticStep.skip(DiagnosticCheck.POD_ENVIRONMENT, "Not checked: pass podEnvironment, the names of the"
+                    + " pod's environment variables (kubectl get pod POD -o jsonpath='{.spec.containers[*].env[*].name}';"
+                    + " NAME=VALUE has the value checked too), or pod, the Pod itself (kubectl get pod POD -o json)");
+        }
+        List<String> conflicts = pod == null ? List.of() : PodPatch.conflicts(pod);
+        if (!conflicts.isEmpty()) {
+            return DiagnosticStep.fail(DiagnosticCheck.POD_ENVIRONMENT, "The webhook left the pod unpatched: "
+                            + String.join("; ", conflicts),
+                    "Rename the pod's own volume or move its mount away from " + PodPatch.MOUNT_PATH
+                            + " (the token's directory), then recreate the pod");
+        }
+        List<String> names = entries.stream().map(e -> e.contains("=") ? e.substring(0, e.indexOf('=')) : e).toList();
         List<String> missing = new ArrayList<>();
         for (String name : List.of(FULL_URI, TOKEN_FILE)) {
             if (!names.contains(name)) {
@@ -242,7 +276,21 @@ public final class DiagnosisService {
             return DiagnosticStep.fail(DiagnosticCheck.POD_ENVIRONMENT, "The pod lacks " + String.join(" and ", missing),
                     "The webhook did not mutate this pod: install it for this cluster (cluster/install registers the"
                             + " cluster and applies the MutatingWebhookConfiguration), then restart the pod; pods created"
-                            + " before the association or the webhook never get the variables");
+                            + " before the association or the webhook never get the variables; a pod or namespace"
+                            + " labelled pod-identity.dev/inject=false is skipped");
+        }
+        if (cluster != null) {
+            String expected = cluster.effectiveIpFamily().credentialsUri();
+            for (String e : entries) {
+                if (e.startsWith(FULL_URI + "=") && !e.substring(FULL_URI.length() + 1).equals(expected)) {
+                    return DiagnosticStep.fail(DiagnosticCheck.POD_ENVIRONMENT, FULL_URI + " is "
+                                    + Text.printable(e.substring(FULL_URI.length() + 1)) + ", but cluster " + cluster.name()
+                                    + " is registered as " + cluster.effectiveIpFamily().wireName() + " (" + expected + ")",
+                            "Register the cluster with the ipFamily of its pod network (kubectl get svc kubernetes -n"
+                                    + " default -o jsonpath='{.spec.ipFamilies[0]}'), then recreate the pod; a value the"
+                                    + " pod set itself is never replaced");
+                }
+            }
         }
         return DiagnosticStep.pass(DiagnosticCheck.POD_ENVIRONMENT, "The pod has " + FULL_URI + " and " + TOKEN_FILE);
     }

@@ -9,7 +9,9 @@ import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.gen.OctetSequenceKeyGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import dev.podidentity.domain.Cluster;
+import dev.podidentity.domain.ClusterName;
 import dev.podidentity.domain.ErrorCode;
+import dev.podidentity.domain.IpFamily;
 import dev.podidentity.domain.PodTokenLifetime;
 import dev.podidentity.domain.ServiceException;
 import dev.podidentity.domain.WebhookKey;
@@ -115,6 +117,55 @@ class ClusterServiceTest {
         assertThatThrownBy(() -> f.clusters.register("prod", ServiceFixture.ISSUER, jwks(), null, seconds, false))
                 .isInstanceOfSatisfying(ServiceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PARAMETER))
                 .hasMessageContaining("podTokenLifetimeSeconds");
-        assertThat(f.store.findCluster("prod")).contains(before);
+        assertThat(f.clusters.describe("prod")).isEqualTo(before);
+    }
+
+    @Test
+    void theReservedPrimingName_cannotBeRegisteredNorDeleted() {
+        ServiceFixture f = new ServiceFixture();
+        for (Runnable call : java.util.List.<Runnable>of(
+                () -> f.clusters.register(ClusterName.RESERVED, ServiceFixture.ISSUER, jwks(), null),
+                () -> f.clusters.delete(ClusterName.RESERVED))) {
+            assertThatThrownBy(call::run)
+                    .isInstanceOfSatisfying(ServiceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PARAMETER))
+                    .hasMessageContaining("'snapstart-priming' is reserved");
+        }
+        assertThat(f.store.findCluster(ClusterName.RESERVED)).isEmpty();
+    }
+
+    @Test
+    void ipFamilyAndRegion_defaultToIpv4AndTheServicesRegion_andAreKeptWhenNotNamed() {
+        ServiceFixture f = new ServiceFixture();
+        Cluster created = f.cluster("prod");
+        assertThat(created.ipFamily()).isEqualTo(IpFamily.IPV4);
+        assertThat(created.region()).isEqualTo("us-east-1");
+        f.clusters.register("prod", ServiceFixture.ISSUER, jwks(), null, null, false, "ipv6", "eu-west-1");
+        Cluster kept = f.clusters.register("prod", ServiceFixture.ISSUER, jwks(), null, null, false, null, null).cluster();
+        assertThat(kept.ipFamily()).isEqualTo(IpFamily.IPV6);
+        assertThat(kept.region()).isEqualTo("eu-west-1");
+        for (String[] bad : new String[][] {{"ipv5", null}, {null, "mars-1"}, {"IPv6", null}}) {
+            assertThatThrownBy(() -> f.clusters.register("prod", ServiceFixture.ISSUER, jwks(), null, null, false, bad[0], bad[1]))
+                    .isInstanceOfSatisfying(ServiceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PARAMETER))
+                    .hasMessageContaining(bad[0] != null ? "ipFamily" : "region");
+        }
+        assertThat(f.clusters.describe("prod")).isEqualTo(kept);
+    }
+
+    @Test
+    void loweringTheLifetime_showsWhenItTakesFullEffect_andRaisingItClearsThat() {
+        ServiceFixture f = new ServiceFixture();
+        f.cluster("prod");
+        Cluster lowered = f.clusters.register("prod", ServiceFixture.ISSUER, jwks(), null, 1200, false).cluster();
+        assertThat(lowered.previousPodTokenLifetimeSeconds()).isEqualTo(3600);
+        assertThat(lowered.podTokenLifetimeEffectiveAt()).isEqualTo(ServiceFixture.START.plusSeconds(3600 + 90));
+        assertThat(lowered.acceptedPodTokenLifetimeSeconds(ServiceFixture.START.plusSeconds(3689))).isEqualTo(3600);
+        assertThat(lowered.acceptedPodTokenLifetimeSeconds(ServiceFixture.START.plusSeconds(3690))).isEqualTo(1200);
+        f.clock.advance(java.time.Duration.ofMinutes(10));
+        Cluster again = f.clusters.register("prod", ServiceFixture.ISSUER, jwks(), null, 600, false).cluster();
+        assertThat(again.previousPodTokenLifetimeSeconds()).as("still the highest accepted").isEqualTo(3600);
+        assertThat(again.podTokenLifetimeEffectiveAt()).isEqualTo(ServiceFixture.START.plusSeconds(3600 + 90));
+        Cluster raised = f.clusters.register("prod", ServiceFixture.ISSUER, jwks(), null, 7200, false).cluster();
+        assertThat(raised.podTokenLifetimeEffectiveAt()).isNull();
+        assertThat(raised.previousPodTokenLifetimeSeconds()).isZero();
     }
 }

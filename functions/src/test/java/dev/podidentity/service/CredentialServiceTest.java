@@ -151,6 +151,7 @@ class CredentialServiceTest {
     void assume_refusesTokensLongerThanTheClustersLifetimeLimit() {
         f.clusters.register("prod", ServiceFixture.ISSUER, new com.nimbusds.jose.jwk.JWKSet(
                 ServiceFixture.SIGNING_KEY.toPublicJWK()).toString(), Map.of(), 600, false);
+        f.clock.advance(Duration.ofSeconds(3600).plus(dev.podidentity.domain.Cluster.LIFETIME_CHANGE_MARGIN));
 
         assertThat(service.assume("prod", token(ServiceFixture.SIGNING_KEY, "api", Duration.ofSeconds(600))).binding())
                 .isNotNull();
@@ -158,6 +159,24 @@ class CredentialServiceTest {
                 () -> service.assume("prod", token(ServiceFixture.SIGNING_KEY, "api", Duration.ofSeconds(601)))),
                 TokenCheck.LIFETIME);
         assertThat(issuer.calls).hasSize(1);
+    }
+
+    @Test
+    void loweringTheLimit_keepsAcceptingThePreviousLifetime_untilItsTokensHaveExpired() {
+        String jwks = new com.nimbusds.jose.jwk.JWKSet(ServiceFixture.SIGNING_KEY.toPublicJWK()).toString();
+        f.clusters.register("prod", ServiceFixture.ISSUER, jwks, Map.of(), 7200, false);
+        f.clock.advance(Duration.ofHours(3));
+        dev.podidentity.domain.Cluster lowered = f.clusters.register("prod", ServiceFixture.ISSUER, jwks, Map.of(), 600, false).cluster();
+        assertThat(lowered.podTokenLifetimeEffectiveAt())
+                .isEqualTo(f.clock.instant().plusSeconds(7200).plus(dev.podidentity.domain.Cluster.LIFETIME_CHANGE_MARGIN));
+        assertThat(lowered.previousPodTokenLifetimeSeconds()).isEqualTo(7200);
+
+        assertThat(service.assume("prod", token(ServiceFixture.SIGNING_KEY, "api", Duration.ofSeconds(7200))).binding())
+                .as("a running pod's token under the previous limit").isNotNull();
+        f.clock.set(lowered.podTokenLifetimeEffectiveAt().plus(CredentialService.KEY_CACHE_TTL));
+        assertRejected(org.assertj.core.api.Assertions.catchThrowable(
+                () -> service.assume("prod", token(ServiceFixture.SIGNING_KEY, "api", Duration.ofSeconds(601)))),
+                TokenCheck.LIFETIME);
     }
 
     @Test

@@ -100,9 +100,7 @@ public final class InMemoryStore implements PodIdentityStore {
         if (current == null || current.version() != previous.version()) {
             throw new ConflictException("Cluster " + previous.name() + " was changed by another request; retry");
         }
-        Cluster updated = new Cluster(current.name(), current.arn(), current.issuer(), current.jwksJson(), tags,
-                current.createdAt(), clock.instant(), current.associationCount(), current.version() + 1,
-                current.podTokenLifetimeSeconds(), current.webhookKeyHash());
+        Cluster updated = current.retagged(tags, clock.instant());
         clusters.put(updated.name(), updated);
         return updated;
     }
@@ -243,8 +241,7 @@ public final class InMemoryStore implements PodIdentityStore {
     }
 
     private static Cluster counted(Cluster c, int delta) {
-        return new Cluster(c.name(), c.arn(), c.issuer(), c.jwksJson(), c.tags(), c.createdAt(), c.modifiedAt(),
-                c.associationCount() + delta, c.version(), c.podTokenLifetimeSeconds(), c.webhookKeyHash());
+        return c.counted(delta);
     }
 
     private static <T> Page<T> page(List<T> items, int limit, Function<T, String> key) {

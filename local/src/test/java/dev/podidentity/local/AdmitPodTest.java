@@ -106,7 +106,9 @@ class AdmitPodTest {
                 assertThat(m.getReadOnly()).isTrue();
             });
         }
-        assertThat(env(patched.getSpec().getContainers().get(0).getEnv())).containsEntry("A", "1").hasSize(3);
+        // and, where a container sets no region, the cluster's (here the service's own: no region was registered)
+        assertThat(env(patched.getSpec().getContainers().get(0).getEnv())).containsEntry("A", "1")
+                .containsEntry("AWS_REGION", "us-east-1").containsEntry("AWS_DEFAULT_REGION", "us-east-1").hasSize(5);
         ServiceAccountTokenProjection token = tokenProjection(patched);
         assertThat(token.getAudience()).isEqualTo("pods.eks.amazonaws.com");
         assertThat(token.getExpirationSeconds()).isEqualTo(3600L);
@@ -142,18 +144,68 @@ class AdmitPodTest {
         associate(cluster, "own", "keeps");
         ObjectNode pod = pod("{'spec':{'serviceAccountName':'keeps','containers':["
                 + "{'name':'own-uri','env':[{'name':'AWS_CONTAINER_CREDENTIALS_FULL_URI','value':'http://mine/creds'}]},"
-                + "{'name':'own-mount','volumeMounts':[{'name':'mine','mountPath':'" + MOUNT_PATH + "'}]},"
-                + "{'name':'plain'}],"
-                + "'volumes':[{'name':'mine','emptyDir':{}},{'name':'eks-pod-identity-token','emptyDir':{}}]}}");
+                + "{'name':'own-region','env':[{'name':'AWS_REGION','value':'ap-south-1'}]},"
+                + "{'name':'plain','volumeMounts':[{'name':'mine','mountPath':'/data'}]}],"
+                + "'volumes':[{'name':'mine','emptyDir':{}}]}}");
         Pod patched = model(applied(pod, Admission.admitPatched(url, review("own", pod))));
         Map<String, Container> byName = new java.util.HashMap<>();
         patched.getSpec().getContainers().forEach(c -> byName.put(c.getName(), c));
         assertThat(env(byName.get("own-uri").getEnv())).containsExactly(Map.entry(URI_VAR, "http://mine/creds"));
-        assertThat(byName.get("own-mount").getVolumeMounts()).extracting(VolumeMount::getName).containsExactly("mine");
-        assertThat(env(byName.get("own-mount").getEnv())).containsKeys(URI_VAR, FILE_VAR);
-        assertThat(byName.get("plain").getVolumeMounts()).extracting(VolumeMount::getName).containsExactly("eks-pod-identity-token");
+        assertThat(env(byName.get("own-region").getEnv())).containsEntry("AWS_REGION", "ap-south-1")
+                .doesNotContainKey("AWS_DEFAULT_REGION").containsKeys(URI_VAR, FILE_VAR);
+        assertThat(env(byName.get("plain").getEnv())).containsEntry("AWS_REGION", "us-east-1")
+                .containsEntry("AWS_DEFAULT_REGION", "us-east-1");
+        assertThat(byName.get("plain").getVolumeMounts()).extracting(VolumeMount::getName)
+                .containsExactly("mine", "eks-pod-identity-token");
         assertThat(patched.getSpec().getVolumes()).extracting(Volume::getName).containsExactly("mine", "eks-pod-identity-token");
-        assertThat(patched.getSpec().getVolumes().get(1).getEmptyDir()).as("the pod's own volume is kept").isNotNull();
+    }
+
+    @Test
+    void aPodWithItsOwnVolumeOrMountWhereTheTokenGoes_getsNoPatch_andAWarningNamingIt() {
+        associate(cluster, "clash", "app");
+        ObjectNode ownVolume = pod("{'spec':{'serviceAccountName':'app','containers':[{'name':'a'}],"
+                + "'volumes':[{'name':'eks-pod-identity-token','emptyDir':{}}]}}");
+        ObjectNode ownMount = pod("{'spec':{'serviceAccountName':'app','containers':[{'name':'a','volumeMounts':"
+                + "[{'name':'mine','mountPath':'" + MOUNT_PATH + "'}]}],'volumes':[{'name':'mine','emptyDir':{}}]}}");
+        Map<ObjectNode, String> expected = Map.of(ownVolume, "volume eks-pod-identity-token is the pod's own",
+                ownMount, "container a mounts mine at " + MOUNT_PATH);
+        expected.forEach((pod, conflict) -> {
+            Admission.Answer a = admit(url, review("clash", pod));
+            assertThat(a.status()).isEqualTo(200);
+            assertThat(a.patch()).as(conflict).isNull();
+            assertThat(a.body().path("response").path("warnings").get(0).asText())
+                    .isEqualTo("EKS Pod Identity: no AWS credentials injected: " + conflict);
+        });
+    }
+
+    @Test
+    void ipv6Clusters_getTheIpv6Uri_andTheirRegion_andDescribeClusterShowsBoth() {
+        String name = TestStack.unique("v6");
+        JsonNode registered = Admission.register(name, "https://oidc.local/" + name, Keys.rsaJwks("k1"),
+                "\"ipFamily\":\"ipv6\",\"region\":\"eu-west-1\"");
+        assertThat(registered.path("cluster").path("ipFamily").asText()).isEqualTo("ipv6");
+        associate(name, "kube-system", "ebs-csi-controller-sa");
+        ObjectNode pod = pod("{'spec':{'serviceAccountName':'ebs-csi-controller-sa','containers':[{'name':'a'}]}}");
+        Pod patched = model(applied(pod, Admission.admitPatched(Admission.webhookUrl(registered), review("kube-system", pod))));
+        assertThat(env(patched.getSpec().getContainers().get(0).getEnv()))
+                .containsEntry(URI_VAR, "http://[fd00:ec2::23]/v1/credentials")
+                .containsEntry("AWS_REGION", "eu-west-1").containsEntry("AWS_DEFAULT_REGION", "eu-west-1");
+        JsonNode described = ClusterApi.signed("GET", "/clusters/" + name, null).json().path("cluster");
+        assertThat(described.path("ipFamily").asText()).isEqualTo("ipv6");
+        assertThat(described.path("region").asText()).isEqualTo("eu-west-1");
+        ClusterApi.Response bad = ClusterApi.signed("PUT", "/clusters/" + name, "{\"issuer\":\"https://oidc.local/" + name
+                + "\",\"jwks\":" + Keys.rsaJwks("k1") + ",\"ipFamily\":\"dual\"}");
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.body()).contains("ipFamily 'dual' is invalid: use ipv4 or ipv6");
+    }
+
+    @Test
+    void theNameSnapStartPrimingUses_isRefused_400() {
+        ClusterApi.Response r = ClusterApi.signed("PUT", "/clusters/snapstart-priming",
+                "{\"issuer\":\"https://oidc.local/p\",\"jwks\":" + Keys.rsaJwks("k1") + "}");
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.body()).contains("'snapstart-priming' is reserved");
+        assertThat(ClusterApi.signed("DELETE", "/clusters/snapstart-priming", null).status()).isEqualTo(400);
     }
 
     @Test

@@ -67,6 +67,8 @@ class ClusterInstallTest {
                       *) echo "Error from server (NotFound): the server could not find the requested resource" >&2; exit 1 ;;
                     esac ;;
                   "kustomize "*) exec "$REAL_KUBECTL" "$@" ;;
+                  "get svc")
+                    if [[ -f "$STUB_DIR/cluster-ip" ]]; then cat "$STUB_DIR/cluster-ip"; else echo -n 10.96.0.1; fi ;;
                   "apply "*) echo "$*" > "$STUB_DIR/apply-args"; cat > "$STUB_DIR/applied.yaml" ;;
                   "get mutatingwebhookconfiguration")
                     if [[ -f "$STUB_DIR/mwc-url" ]]; then cat "$STUB_DIR/mwc-url"; else
@@ -150,7 +152,7 @@ class ClusterInstallTest {
         JsonNode exclusion = webhook.at("/namespaceSelector/matchExpressions").get(0);
         assertThat(exclusion.path("key").asText()).isEqualTo("kubernetes.io/metadata.name");
         assertThat(exclusion.path("operator").asText()).isEqualTo("NotIn");
-        assertThat(texts(exclusion.path("values"))).contains("kube-system", namespace);
+        assertThat(texts(exclusion.path("values"))).containsExactly(namespace);
     }
 
     @Test
@@ -204,6 +206,23 @@ class ClusterInstallTest {
         JsonNode webhook = only(parseAll(r.stdout()), "MutatingWebhookConfiguration").path("webhooks").get(0);
         assertThat(new String(Base64.getDecoder().decode(webhook.at("/clientConfig/caBundle").asText()),
                 StandardCharsets.UTF_8)).isEqualTo(pem);
+    }
+
+    @Test
+    void dryRun_detectsTheIpFamily_fromTheKubernetesService_andBindsTheAgentToIt() throws Exception {
+        requireKubectl();
+        Path jwks = Files.writeString(dir.resolve("jwks.json"), Keys.rsaJwks("v6-key-1"));
+        for (String clusterIp : List.of("10.96.0.1", "fd00:10:96::1")) {
+            Files.writeString(dir.resolve("cluster-ip"), clusterIp);
+            Result r = install(Map.of(), "--dry-run", "--cluster", "fam-1", "--api-url", EXECUTE_API,
+                    "--issuer", "https://oidc.test/fam-1", "--jwks-file", jwks.toString(),
+                    "--webhook-url", "https://hooks.internal.example/clusters/fam-1/admission/k");
+            assertThat(r.exit()).as(r.stderr()).isZero();
+            boolean v6 = clusterIp.contains(":");
+            assertThat(r.stderr()).contains("ipFamily: " + (v6 ? "ipv6" : "ipv4"));
+            JsonNode agent = named(only(parseAll(r.stdout()), "DaemonSet").at("/spec/template/spec/containers"), AGENT);
+            assertThat(flags(agent.path("args"))).containsEntry("--bind-hosts", v6 ? "[fd00:ec2::23]" : "169.254.170.23");
+        }
     }
 
     @Test

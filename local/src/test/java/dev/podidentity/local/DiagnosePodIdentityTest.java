@@ -458,6 +458,38 @@ class DiagnosePodIdentityTest {
                 .doesNotContain("AWS_CONTAINER_CREDENTIALS_FULL_URI");
     }
 
+    @Test
+    void anIpv4UriInAPodOfAnIpv6Cluster_failsPodEnvironment_namingTheExpectedUri() {
+        Setup s = associated();
+        ObjectNode body = full(s);
+        body.remove("podEnvironment");
+        body.putArray("podEnvironment").add("AWS_CONTAINER_CREDENTIALS_FULL_URI=http://169.254.170.23/v1/credentials")
+                .add("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token");
+        assertThat(diagnose(cluster, body).path("healthy").asBoolean()).as("ipv4 cluster, ipv4 URI").isTrue();
+        Admission.register(cluster, ISSUER, new JWKSet(key.toPublicJWK()).toString(), "\"ipFamily\":\"ipv6\"");
+        try {
+            JsonNode failed = assertFirstFailure(diagnose(cluster, body), "podEnvironment", "ipFamily");
+            assertThat(failed.path("detail").asText()).contains("is registered as ipv6 (http://[fd00:ec2::23]/v1/credentials)");
+        } finally {
+            Admission.register(cluster, ISSUER, new JWKSet(key.toPublicJWK()).toString(), "\"ipFamily\":\"ipv4\"");
+        }
+    }
+
+    @Test
+    void aPodWithItsOwnVolumeWhereTheTokenGoes_failsPodEnvironment_namingIt() {
+        Setup s = associated();
+        ObjectNode body = full(s);
+        body.remove("podEnvironment");
+        body.set("pod", Admission.pod("{'spec':{'serviceAccountName':'" + s.serviceAccount() + "','containers':[{'name':'app',"
+                + "'env':[{'name':'AWS_CONTAINER_CREDENTIALS_FULL_URI','value':'http://169.254.170.23/v1/credentials'}],"
+                + "'volumeMounts':[{'name':'mine','mountPath':'/var/run/secrets/pods.eks.amazonaws.com/serviceaccount'}]}],"
+                + "'volumes':[{'name':'mine','emptyDir':{}}]}}"));
+        JsonNode failed = assertFirstFailure(diagnose(cluster, body), "podEnvironment", "move its mount");
+        assertThat(failed.path("detail").asText()).contains("container app mounts mine at /var/run/secrets/pods.eks.amazonaws.com/serviceaccount");
+        body.set("pod", Admission.pod("{'spec':{'containers':'x'}}").without("spec"));
+        assertThat(call(cluster, body).status()).isEqualTo(400);
+    }
+
     // ---- inputs
 
     @Test

@@ -112,6 +112,30 @@ abstract class DynamoStoreTest {
     }
 
     @Test
+    void cluster_webhookSettingsAndALoweredLifetime_roundTrip_andRaisingItRemovesThePendingChange() {
+        String name = TestStack.unique("store-l");
+        Cluster first = new Cluster(name, "arn:aws:eks:us-east-1:000000000000:cluster/" + name, "https://issuer/" + name,
+                "{\"keys\":[]}", Map.of(), NOW, NOW, 0, 1, 7200, "hash", dev.podidentity.domain.IpFamily.IPV6,
+                "eu-west-1", 0, null);
+        assertThat(store.registerCluster(first)).isEqualTo(first);
+        assertThat(store.findCluster(name)).contains(first);
+        Cluster lower = new Cluster(name, "x", first.issuer(), first.jwksJson(), Map.of(), NOW, NOW.plusSeconds(60), 0, 1,
+                600, "other", null, null, 0, null);
+        Cluster lowered = store.registerCluster(lower, true, false);
+        assertThat(lowered.previousPodTokenLifetimeSeconds()).isEqualTo(7200);
+        assertThat(lowered.podTokenLifetimeEffectiveAt()).isEqualTo(NOW.plusSeconds(60 + 7200 + 90));
+        assertThat(lowered.ipFamily()).as("kept").isEqualTo(dev.podidentity.domain.IpFamily.IPV6);
+        assertThat(lowered.region()).as("kept").isEqualTo("eu-west-1");
+        assertThat(store.findCluster(name)).contains(lowered);
+        Cluster raise = new Cluster(name, "x", first.issuer(), first.jwksJson(), Map.of(), NOW, NOW.plusSeconds(120), 0, 1,
+                86400, "other", dev.podidentity.domain.IpFamily.IPV4, null, 0, null);
+        Cluster raised = store.registerCluster(raise, true, false);
+        assertThat(raised.podTokenLifetimeEffectiveAt()).isNull();
+        assertThat(store.findCluster(name)).contains(raised);
+        assertThat(store.findCluster(name).orElseThrow().ipFamily()).isEqualTo(dev.podidentity.domain.IpFamily.IPV4);
+    }
+
+    @Test
     void deleteCluster_isRefused_whileAssociationsExist_andWorksAfter() {
         String name = TestStack.unique("store-d");
         store.registerCluster(cluster(name));

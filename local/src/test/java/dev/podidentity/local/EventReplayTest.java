@@ -56,6 +56,8 @@ class EventReplayTest {
         expect("admit-pod", 200, null);
         expect("admit-pod-wrong-key", 403, "AccessDeniedException");
         expect("admit-pod-update-operation", 400, "InvalidRequestException");
+        expect("admit-pod-conflict", 200, null);
+        expect("admit-pod-unknown-cluster", 403, "AccessDeniedException");
         expect("get-webhook-identities", 200, null);
         expect("list-associations", 200, null);
         expect("list-associations-by-namespace", 200, null);
@@ -79,6 +81,9 @@ class EventReplayTest {
         expect("assume-role-for-pod-identity-unknown-cluster", 404, "ResourceNotFoundException");
         expect("register-cluster-token-lifetime", 200, null);
         expect("register-cluster-invalid-token-lifetime", 400, "InvalidParameterException");
+        expect("register-cluster-ipv6", 200, null);
+        expect("register-cluster-invalid-ip-family", 400, "InvalidParameterException");
+        expect("register-cluster-reserved-name", 400, "InvalidParameterException");
         expect("assume-role-for-pod-identity-token-too-long", 400, "InvalidTokenException");
     }
 

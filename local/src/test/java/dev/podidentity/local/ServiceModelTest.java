@@ -154,6 +154,25 @@ class ServiceModelTest {
     }
 
     @Test
+    void theClusterShape_hasEveryMemberDescribeClusterAnswers_andRegisterClusterTakesTheWebhookSettings() {
+        java.time.Instant t = java.time.Instant.parse("2026-12-04T00:00:00Z");
+        dev.podidentity.domain.Cluster full = new dev.podidentity.domain.Cluster("c", "arn:aws:eks:us-east-1:1:cluster/c",
+                "https://i", "{\"keys\":[]}", Map.of("a", "b"), t, t, 1, 2, 600, "hash",
+                dev.podidentity.domain.IpFamily.IPV6, "eu-west-1", 3600, t.plusSeconds(3690));
+        Set<String> answered = new TreeSet<>();
+        dev.podidentity.api.WireFormat.cluster(full).fieldNames().forEachRemaining(answered::add);
+        Set<String> modeled = new TreeSet<>();
+        shape("Cluster").get("members").fieldNames().forEachRemaining(modeled::add);
+        assertThat(modeled).isEqualTo(answered);
+        JsonNode register = shape("RegisterClusterRequest").get("members");
+        assertThat(register.has("ipFamily") && register.has("region")).isTrue();
+        Set<String> families = new TreeSet<>();
+        shape("IpFamily").get("enum").forEach(v -> families.add(v.asText()));
+        assertThat(families).isEqualTo(java.util.Arrays.stream(dev.podidentity.domain.IpFamily.values())
+                .map(dev.podidentity.domain.IpFamily::wireName).collect(Collectors.toCollection(TreeSet::new)));
+    }
+
+    @Test
     void listOperationsWithNextToken_havePaginators() {
         for (Map.Entry<String, JsonNode> e : model.get("operations").properties()) {
             JsonNode input = shape(e.getValue().get("input").get("shape").asText());

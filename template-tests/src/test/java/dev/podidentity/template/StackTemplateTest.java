@@ -312,14 +312,38 @@ class StackTemplateTest {
     }
 
     @Test
-    void stage_throttles_logsAccessAsJson_andTraces() {
+    void stage_throttlesEachClusterRouteApart_logsAccessAsJson_andNeverRecordsTheWebhookKey() {
         var stages = synth.ofType("AWS::ApiGateway::Stage");
         assertThat(stages).hasSize(1);
         Map<String, Object> p = props(stages.get(0).getValue());
-        assertThat(p.get("TracingEnabled")).isEqualTo(true);
-        assertThat((String) map(p.get("AccessLogSetting")).get("Format")).contains("\"requestId\"");
-        Map<String, Object> settings = map(list(p.get("MethodSettings")).get(0));
-        assertThat(settings).containsEntry("ThrottlingRateLimit", 500).containsEntry("ThrottlingBurstLimit", 1000);
+        assertThat(p.get("TracingEnabled")).as("a stage trace records the URL, which holds the webhook key").isEqualTo(false);
+        String format = (String) map(p.get("AccessLogSetting")).get("Format");
+        assertThat(format).contains("\"requestId\"").contains("$context.resourcePath")
+                .as("the request path holds the webhook key").doesNotContain("$context.path");
+        Map<String, Map<String, Object>> byPath = new HashMap<>();
+        for (Object o : list(p.get("MethodSettings"))) {
+            Map<String, Object> m = map(o);
+            byPath.put(m.get("ResourcePath") + " " + m.get("HttpMethod"), m);
+        }
+        assertThat(byPath.get("/* *")).containsEntry("ThrottlingRateLimit", 500).containsEntry("ThrottlingBurstLimit", 1000);
+        assertThat(byPath.get("/~1clusters~1{name}~1assume-role-for-pod-identity POST"))
+                .containsEntry("ThrottlingRateLimit", 500).containsEntry("ThrottlingBurstLimit", 1000)
+                .containsEntry("MetricsEnabled", true);
+        assertThat(byPath.get("/~1clusters~1{name}~1admission~1{webhookKey} POST"))
+                .containsEntry("ThrottlingRateLimit", 100).containsEntry("ThrottlingBurstLimit", 200)
+                .containsEntry("MetricsEnabled", true);
+    }
+
+    @Test
+    void dashboard_showsCredentials_webhookOutcomesByReason_p99Latency_andThrottles() {
+        var dashboards = synth.ofType("AWS::CloudWatch::Dashboard");
+        assertThat(dashboards).hasSize(1);
+        String body = String.valueOf(props(dashboards.get(0).getValue()).get("DashboardBody"));
+        assertThat(body).contains("Credentials issued and refused", "StsRefusals", "Webhook outcomes", "p99 latency",
+                "Throttles", "\"stat\":\"p99\"", "\"Resource\",\"/clusters/{name}/admission/{webhookKey}\"");
+        for (dev.podidentity.service.admission.AdmissionReason r : dev.podidentity.service.admission.AdmissionReason.values()) {
+            assertThat(body).contains("\"AdmissionOutcomes\",\"Reason\",\"" + r.metricValue() + "\"");
+        }
     }
 
     @Test
@@ -327,10 +351,23 @@ class StackTemplateTest {
         Set<String> alarms = new HashSet<>();
         synth.ofType("AWS::CloudWatch::Alarm").forEach(a -> alarms.add(a.getKey().replaceAll("[0-9A-F]{8}$", "")));
         assertThat(alarms).contains("Api5xxRate", "AssumeRoleThrottles", "AssumeRoleP99Latency", "StsRefusals",
-                "AdmissionFailures", "AdmitPodErrors");
-        Map<String, Object> admission = synth.ofType("AWS::CloudWatch::Alarm").stream()
-                .filter(a -> a.getKey().startsWith("AdmissionFailures")).findFirst().orElseThrow().getValue();
-        assertThat(props(admission)).containsEntry("MetricName", "AdmissionFailures").containsEntry("Namespace", "PodIdentity");
+                "AdmissionFailures", "AdmissionRefusedKeys", "AdmissionConflicts", "AdmitPodErrors", "AdmitPodRoute5xx",
+                "AdmitPodRoute4xx");
+        Map<String, Object> admission = props(synth.ofType("AWS::CloudWatch::Alarm").stream()
+                .filter(a -> a.getKey().startsWith("AdmissionFailures")).findFirst().orElseThrow().getValue());
+        assertThat(String.valueOf(admission.get("Metrics"))).contains("MetricName=AdmissionOutcomes")
+                .contains("Namespace=PodIdentity").contains("Name=Reason, Value=StoreFailure")
+                .contains("Name=Reason, Value=StoreTimeout").contains("Expression=storefailure + storetimeout");
+        Map<String, Object> refusedKeys = props(synth.ofType("AWS::CloudWatch::Alarm").stream()
+                .filter(a -> a.getKey().startsWith("AdmissionRefusedKeys")).findFirst().orElseThrow().getValue());
+        assertThat(String.valueOf(refusedKeys.get("Metrics"))).contains("Value=RefusedKey").contains("Value=UnknownCluster");
+        Map<String, Object> route5xx = props(synth.ofType("AWS::CloudWatch::Alarm").stream()
+                .filter(a -> a.getKey().startsWith("AdmitPodRoute5xx")).findFirst().orElseThrow().getValue());
+        assertThat(route5xx).containsEntry("MetricName", "5XXError").containsEntry("Namespace", "AWS/ApiGateway");
+        assertThat(String.valueOf(route5xx.get("Dimensions"))).contains("/clusters/{name}/admission/{webhookKey}");
+        assertThat(String.valueOf(props(synth.ofType("AWS::CloudWatch::Alarm").stream()
+                .filter(a -> a.getKey().startsWith("AdmitPodErrors")).findFirst().orElseThrow().getValue())
+                .get("AlarmDescription"))).contains("unhandled failures only");
         Map<String, Object> refusals = synth.ofType("AWS::CloudWatch::Alarm").stream()
                 .filter(a -> a.getKey().startsWith("StsRefusals")).findFirst().orElseThrow().getValue();
         assertThat(props(refusals)).containsEntry("MetricName", "StsRefusals").containsEntry("Namespace", "PodIdentity");

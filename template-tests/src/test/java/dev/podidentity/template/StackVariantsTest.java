@@ -37,7 +37,8 @@ class StackVariantsTest {
         Map<String, Object> deny = statements.stream().map(Synth::map)
                 .filter(s -> "Deny".equals(s.get("Effect"))).findFirst().orElseThrow();
         assertThat(list(map(map(deny.get("Condition")).get("NotIpAddress")).get("aws:SourceIp"))).containsExactly("10.0.0.0/16");
-        assertThat((String) list(deny.get("Resource")).get(0)).contains("assume-role-for-pod-identity");
+        assertThat(list(deny.get("Resource"))).containsExactly("execute-api:/*/POST/clusters/*/assume-role-for-pod-identity",
+                "execute-api:/*/POST/clusters/*/admission/*");
     }
 
     @Test

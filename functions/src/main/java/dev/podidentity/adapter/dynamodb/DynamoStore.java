@@ -106,6 +106,7 @@ public final class DynamoStore implements PodIdentityStore {
                 values.put(":keyHash", s(keyHash));
                 update += ", " + ItemMapper.WEBHOOK_KEY_HASH + " = :keyHash";
             }
+            update += ItemMapper.clusterSettingsUpdate(updated, values);
             String expression = update;
             try {
                 dynamo.updateItem(r -> r.tableName(table)
@@ -168,9 +169,7 @@ public final class DynamoStore implements PodIdentityStore {
 
     @Override
     public Cluster replaceClusterTags(Cluster previous, Map<String, String> tags) {
-        Cluster updated = new Cluster(previous.name(), previous.arn(), previous.issuer(), previous.jwksJson(), tags,
-                previous.createdAt(), clock.instant(), previous.associationCount(), previous.version() + 1,
-                previous.podTokenLifetimeSeconds(), previous.webhookKeyHash());
+        Cluster updated = previous.retagged(tags, clock.instant());
         try {
             dynamo.updateItem(r -> r.tableName(table)
                     .key(ItemMapper.clusterKey(previous.name()))

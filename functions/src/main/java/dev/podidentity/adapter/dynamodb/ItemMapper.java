@@ -41,6 +41,11 @@ final class ItemMapper {
     static final String REQUEST_HASH = "requestHash";
     static final String POD_TOKEN_LIFETIME = "podTokenLifetimeSeconds";
     static final String WEBHOOK_KEY_HASH = "webhookKeyHash";
+    static final String IP_FAMILY = "ipFamily";
+    /** Not "region": a DynamoDB reserved word in expressions. */
+    static final String REGION = "awsRegion";
+    static final String PREVIOUS_POD_TOKEN_LIFETIME = "previousPodTokenLifetimeSeconds";
+    static final String POD_TOKEN_LIFETIME_EFFECTIVE_AT = "podTokenLifetimeEffectiveAt";
 
     private ItemMapper() {
     }
@@ -138,7 +143,40 @@ final class ItemMapper {
         item.put(VERSION, n(c.version()));
         item.put(POD_TOKEN_LIFETIME, n(c.podTokenLifetimeSeconds()));
         putIfPresent(item, WEBHOOK_KEY_HASH, c.webhookKeyHash());
+        putIfPresent(item, IP_FAMILY, c.ipFamily() == null ? null : c.ipFamily().wireName());
+        putIfPresent(item, REGION, c.region());
+        if (c.podTokenLifetimeEffectiveAt() != null) {
+            item.put(PREVIOUS_POD_TOKEN_LIFETIME, n(c.previousPodTokenLifetimeSeconds()));
+            item.put(POD_TOKEN_LIFETIME_EFFECTIVE_AT, instant(c.podTokenLifetimeEffectiveAt()));
+        }
         return item;
+    }
+
+    /**
+     * The SET and REMOVE clauses (starting with ", " or " REMOVE") that store a re-registered cluster's webhook
+     * settings and pending lifetime change; adds their values to {@code values}.
+     */
+    static String clusterSettingsUpdate(Cluster c, Map<String, AttributeValue> values) {
+        StringBuilder set = new StringBuilder();
+        java.util.List<String> remove = new java.util.ArrayList<>();
+        if (c.ipFamily() != null) {
+            values.put(":ipFamily", s(c.ipFamily().wireName()));
+            set.append(", ").append(IP_FAMILY).append(" = :ipFamily");
+        }
+        if (c.region() != null) {
+            values.put(":region", s(c.region()));
+            set.append(", ").append(REGION).append(" = :region");
+        }
+        if (c.podTokenLifetimeEffectiveAt() != null) {
+            values.put(":previousLifetime", n(c.previousPodTokenLifetimeSeconds()));
+            values.put(":lifetimeEffectiveAt", instant(c.podTokenLifetimeEffectiveAt()));
+            set.append(", ").append(PREVIOUS_POD_TOKEN_LIFETIME).append(" = :previousLifetime, ")
+                    .append(POD_TOKEN_LIFETIME_EFFECTIVE_AT).append(" = :lifetimeEffectiveAt");
+        } else {
+            remove.add(PREVIOUS_POD_TOKEN_LIFETIME);
+            remove.add(POD_TOKEN_LIFETIME_EFFECTIVE_AT);
+        }
+        return set + (remove.isEmpty() ? "" : " REMOVE " + String.join(", ", remove));
     }
 
     static Cluster cluster(Map<String, AttributeValue> item) {
@@ -147,6 +185,10 @@ final class ItemMapper {
                 (int) number(item, ASSOCIATION_COUNT), number(item, VERSION),
                 item.containsKey(POD_TOKEN_LIFETIME) ? (int) number(item, POD_TOKEN_LIFETIME)
                         : dev.podidentity.domain.PodTokenLifetime.DEFAULT_SECONDS,
-                string(item, WEBHOOK_KEY_HASH));
+                string(item, WEBHOOK_KEY_HASH),
+                item.containsKey(IP_FAMILY) ? dev.podidentity.domain.IpFamily.parse(string(item, IP_FAMILY)) : null,
+                string(item, REGION),
+                item.containsKey(PREVIOUS_POD_TOKEN_LIFETIME) ? (int) number(item, PREVIOUS_POD_TOKEN_LIFETIME) : 0,
+                item.containsKey(POD_TOKEN_LIFETIME_EFFECTIVE_AT) ? instant(item, POD_TOKEN_LIFETIME_EFFECTIVE_AT) : null);
     }
 }

@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,13 +25,28 @@ import java.util.function.Supplier;
 
 /**
  * AdmitPod: the cluster's mutating admission webhook. Authenticates the key in the URL against the cluster's stored
- * hash (cached for {@link #CLUSTER_CACHE_TTL}; a key that does not match the cached hash re-reads the cluster once,
- * so a rotated key works at once), validates the AdmissionReview, reads the service account's binding with the same
- * single consistent read AssumeRoleForPodIdentity uses, and answers the pod's patch. Failures of our own (the data
- * store) never block a pod: the answer is "allowed, no patch" with the failure reported for logging and metrics.
+ * hash (cached for {@link #CLUSTER_CACHE_TTL}), validates the AdmissionReview, reads the service account's binding
+ * with the same single consistent read AssumeRoleForPodIdentity uses, and answers the pod's patch. Every answer has an
+ * {@link AdmissionReason}, for the metric.
+ *
+ * <p>Nothing an unauthenticated caller sends can be amplified: a key that does not match, or a cluster that is not
+ * registered, re-reads the cluster at most once per {@link #MISS_REREAD_INTERVAL} (a flood of wrong keys costs one
+ * read per cluster per interval, plus one per {@link #CLUSTER_CACHE_TTL}); the first miss after a regular read
+ * re-reads at once, so a rotated key works at once unless wrong keys came just before it; the cache holds at most
+ * {@link #MAX_CACHED_CLUSTERS} clusters. When the data store fails, a request whose key matches the cached hash is
+ * answered from the cached settings (the pod is allowed, without a patch if the binding cannot be read); any other is
+ * refused (503) before its body is read.
+ *
+ * <p>Failures of our own never block a pod through this path: the answer is "allowed, no patch" with a warning. A
+ * pod whose own volumes or mounts stand where the token goes ({@link PodPatch#conflicts}) gets no patch either, and a
+ * warning that names the conflict.
  */
 public final class AdmissionService {
     public static final Duration CLUSTER_CACHE_TTL = Duration.ofSeconds(30);
+    /** A wrong key or unknown cluster re-reads the cluster at most this often (as the credential path's kid refresh). */
+    public static final Duration MISS_REREAD_INTERVAL = Duration.ofSeconds(5);
+    /** Bounds the cache a caller can fill with names of clusters that do not exist. */
+    static final int MAX_CACHED_CLUSTERS = 1000;
     /**
      * etcd stores objects up to 1.5 MiB (its default request limit), so no pod is larger; the review around it adds
      * little. Well under Lambda's 6 MB payload limit.
@@ -38,12 +54,39 @@ public final class AdmissionService {
     public static final int MAX_REVIEW_CHARS = 2 * 1024 * 1024;
     public static final String API_VERSION = "admission.k8s.io/v1";
     public static final String KIND = "AdmissionReview";
+    /** The warning on a pod admitted without its patch because of our failure (Kubernetes keeps warnings short). */
+    public static final String DEGRADED_WARNING =
+            "EKS Pod Identity: association lookup failed; pod admitted without AWS credentials, recreate it";
+    private static final String INVALID_URL =
+            "The webhook URL is not valid: use the webhookUrl RegisterCluster returned for this cluster";
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).maxStringLength(1 << 20).build())
             .build());
 
-    /** The answer: the request's uid, the patch (null: none), and our own failure (null: none) when there was one. */
-    public record Outcome(String uid, ArrayNode patch, String failure, String namespace, String serviceAccount) {
+    /**
+     * The answer: the request's uid, the patch (null: none), our own failure (null: none) when there was one, the
+     * pod's subject when it was read, why, and the warnings for the AdmissionResponse.
+     */
+    public record Outcome(String uid, ArrayNode patch, String failure, String namespace, String serviceAccount,
+                          AdmissionReason reason, List<String> warnings) {
+        public Outcome {
+            warnings = warnings == null ? List.of() : List.copyOf(warnings);
+        }
+    }
+
+    /** A refused request (403 for the key or cluster, 503 for a store failure before authentication), with why. */
+    public static final class RefusedException extends ServiceException {
+        private static final long serialVersionUID = 1L;
+        private final AdmissionReason reason;
+
+        RefusedException(ErrorCode code, AdmissionReason reason, String message, Throwable cause) {
+            super(code, message, cause);
+            this.reason = reason;
+        }
+
+        public AdmissionReason reason() {
+            return reason;
+        }
     }
 
     /** A malformed AdmissionReview (400); carries the uid when it could be read, to echo it. */
@@ -61,37 +104,46 @@ public final class AdmissionService {
         }
     }
 
-    private record ClusterWebhook(String keyHash, int tokenLifetimeSeconds, Instant loadedAt) {
+    /**
+     * A cluster's webhook settings as read at {@code loadedAt}; {@code keyHash} null: no such cluster (or no key).
+     * {@code afterMiss}: read because a key did not match (or the cluster was unknown), so further misses wait for
+     * {@link #MISS_REREAD_INTERVAL}; the first miss after any other read re-reads at once (a rotated key works at once).
+     */
+    private record ClusterWebhook(String keyHash, PodPatch.Target target, Instant loadedAt, boolean afterMiss) {
     }
 
     private final PodIdentityStore store;
     private final Clock clock;
+    private final String serviceRegion;
     private final Map<String, ClusterWebhook> clusters = new ConcurrentHashMap<>();
 
     public AdmissionService(PodIdentityStore store, Clock clock) {
-        this.store = store;
-        this.clock = clock;
+        this(store, clock, null);
     }
 
+    /** {@code serviceRegion}: the region injected for clusters registered without one (null: none). */
+    public AdmissionService(PodIdentityStore store, Clock clock, String serviceRegion) {
+        this.store = store;
+        this.clock = clock;
+        this.serviceRegion = serviceRegion;
+    }
+
+    /** The reason a refusal of {@link #admit} stands for (for the metric); null for an error of ours or priming's. */
+    public static AdmissionReason reasonOf(ServiceException e) {
+        if (e instanceof RefusedException r) {
+            return r.reason();
+        }
+        return e instanceof MalformedReviewException ? AdmissionReason.MALFORMED : null;
+    }
+
+    /**
+     * Answers a pod CREATE review. Throws {@link RefusedException} (wrong key, unknown cluster, store failure before
+     * authentication) and {@link MalformedReviewException}; anything else is an {@link Outcome}.
+     */
     public Outcome admit(String clusterName, String webhookKey, Supplier<String> body) {
-        ClusterWebhook webhook;
-        String failure = null;
-        try {
-            webhook = authorize(clusterName, webhookKey);
-        } catch (RuntimeException e) {
-            // the data store failed before the key could be checked: answer nothing but "allowed", like a webhook
-            // that is not there (failurePolicy Ignore), without revealing anything
-            webhook = null;
-            failure = describe(e);
-        }
-        if (webhook == null && failure == null) {
-            throw denied();
-        }
+        ClusterWebhook webhook = authorize(clusterName, webhookKey);
         JsonNode request = review(body.get());
         String uid = request.path("uid").textValue();
-        if (failure != null) {
-            return new Outcome(uid, null, failure, null, null);
-        }
         String namespace = text(request, "namespace", uid);
         JsonNode pod = request.get("object");
         if (namespace == null && pod != null) {
@@ -115,45 +167,92 @@ public final class AdmissionService {
         try {
             binding = store.findBinding(new ClusterName(clusterName).value(), subject.namespace(), subject.serviceAccount());
         } catch (RuntimeException e) {
-            return new Outcome(uid, null, describe(e), subject.namespace(), subject.serviceAccount());
+            return new Outcome(uid, null, describe(e), subject.namespace(), subject.serviceAccount(), storeReason(e),
+                    List.of(DEGRADED_WARNING));
         }
         if (binding.isEmpty()) {
-            return new Outcome(uid, null, null, subject.namespace(), subject.serviceAccount());
+            return new Outcome(uid, null, null, subject.namespace(), subject.serviceAccount(),
+                    AdmissionReason.NOT_ASSOCIATED, List.of());
         }
+        return patch(uid, pod, webhook.target(), subject);
+    }
+
+    /** The outcome for an associated pod: its patch, or none and a warning when something of its own is in the way. */
+    private static Outcome patch(String uid, JsonNode pod, PodPatch.Target target, Subject subject) {
         ArrayNode patch;
         try {
-            patch = PodPatch.build(pod, webhook.tokenLifetimeSeconds());
+            patch = PodPatch.build(pod, target);
         } catch (ServiceException e) {
             throw new MalformedReviewException(uid, e.getMessage());
         }
-        return new Outcome(uid, patch.isEmpty() ? null : patch, null, subject.namespace(), subject.serviceAccount());
+        List<String> conflicts = PodPatch.conflicts(pod);
+        if (!conflicts.isEmpty()) {
+            // the variables would point at a file that is not our token: send nothing, as the stock webhook does
+            return new Outcome(uid, null, null, subject.namespace(), subject.serviceAccount(), AdmissionReason.CONFLICT,
+                    List.of("EKS Pod Identity: no AWS credentials injected: " + String.join("; ", conflicts)));
+        }
+        return new Outcome(uid, patch.isEmpty() ? null : patch, null, subject.namespace(), subject.serviceAccount(),
+                patch.isEmpty() ? AdmissionReason.UNCHANGED : AdmissionReason.PATCHED, List.of());
     }
 
-    /** The cluster's webhook settings when the key is its key; null when it is not (or the cluster is unknown). */
+    /** The cluster's webhook settings when the key is its key; a {@link RefusedException} otherwise. */
     private ClusterWebhook authorize(String clusterName, String key) {
         String cluster;
         try {
             cluster = new ClusterName(clusterName).value();
         } catch (ServiceException e) {
-            return null;
+            throw refused(AdmissionReason.UNKNOWN_CLUSTER);
+        }
+        if (ClusterName.RESERVED.equals(cluster)) {
+            // SnapStart priming's requests (the name cannot be registered): refused without a reason, so uncounted,
+            // or every deployment would raise the refused-keys alarm
+            throw new RefusedException(ErrorCode.ACCESS_DENIED, null, INVALID_URL, null);
         }
         Instant now = clock.instant();
         ClusterWebhook cached = clusters.get(cluster);
-        boolean fresh = cached != null && now.isBefore(cached.loadedAt().plus(CLUSTER_CACHE_TTL));
-        if (fresh && WebhookKey.matches(key, cached.keyHash())) {
-            return cached;
+        if (cached != null && now.isBefore(cached.loadedAt().plus(CLUSTER_CACHE_TTL))) {
+            if (cached.keyHash() != null && WebhookKey.matches(key, cached.keyHash())) {
+                return cached;
+            }
+            if ((cached.afterMiss() || cached.keyHash() == null) && now.isBefore(cached.loadedAt().plus(MISS_REREAD_INTERVAL))) {
+                throw refused(cached.keyHash() == null ? AdmissionReason.UNKNOWN_CLUSTER : AdmissionReason.REFUSED_KEY);
+            }
         }
-        ClusterWebhook loaded = load(cluster, now);
-        return loaded != null && WebhookKey.matches(key, loaded.keyHash()) ? loaded : null;
+        ClusterWebhook loaded;
+        try {
+            loaded = load(cluster, now, cached != null && now.isBefore(cached.loadedAt().plus(CLUSTER_CACHE_TTL)));
+        } catch (RuntimeException e) {
+            if (cached != null && cached.keyHash() != null && WebhookKey.matches(key, cached.keyHash())) {
+                return cached; // the key was this cluster's when last read: decide from the cached hash
+            }
+            // not authenticated: refuse before the body is read (the API server applies the failurePolicy)
+            throw new RefusedException(ErrorCode.SERVICE_UNAVAILABLE, storeReason(e),
+                    "The service cannot check the webhook URL now; the API server applies the webhook's failurePolicy",
+                    e);
+        }
+        if (loaded.keyHash() == null) {
+            throw refused(AdmissionReason.UNKNOWN_CLUSTER);
+        }
+        if (!WebhookKey.matches(key, loaded.keyHash())) {
+            throw refused(AdmissionReason.REFUSED_KEY);
+        }
+        return loaded;
     }
 
-    private ClusterWebhook load(String cluster, Instant now) {
+    private ClusterWebhook load(String cluster, Instant now, boolean afterMiss) {
         Cluster found = store.findCluster(cluster).orElse(null);
-        if (found == null || found.webhookKeyHash() == null) {
-            clusters.remove(cluster);
-            return null;
+        if (clusters.size() >= MAX_CACHED_CLUSTERS && !clusters.containsKey(cluster)) {
+            // names of clusters that do not exist go first; a full cache of real ones starts over
+            clusters.values().removeIf(c -> c.keyHash() == null);
+            if (clusters.size() >= MAX_CACHED_CLUSTERS) {
+                clusters.clear();
+            }
         }
-        ClusterWebhook loaded = new ClusterWebhook(found.webhookKeyHash(), found.podTokenLifetimeSeconds(), now);
+        ClusterWebhook loaded = found == null || found.webhookKeyHash() == null
+                ? new ClusterWebhook(null, null, now, true)
+                : new ClusterWebhook(found.webhookKeyHash(), new PodPatch.Target(found.podTokenLifetimeSeconds(),
+                        found.effectiveIpFamily().credentialsUri(), found.region() != null ? found.region() : serviceRegion),
+                        now, afterMiss);
         clusters.put(cluster, loaded);
         return loaded;
     }
@@ -215,9 +314,19 @@ public final class AdmissionService {
         return v.textValue();
     }
 
-    private static ServiceException denied() {
-        return new ServiceException(ErrorCode.ACCESS_DENIED,
-                "The webhook URL is not valid: use the webhookUrl RegisterCluster returned for this cluster");
+    /** The same answer for a wrong key and an unknown cluster: the caller learns nothing about which. */
+    private static RefusedException refused(AdmissionReason reason) {
+        return new RefusedException(ErrorCode.ACCESS_DENIED, reason, INVALID_URL, null);
+    }
+
+    /** A store timeout (an SDK call or socket timed out somewhere in the cause chain) or another store failure. */
+    private static AdmissionReason storeReason(RuntimeException e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t.getClass().getSimpleName().contains("Timeout")) {
+                return AdmissionReason.STORE_TIMEOUT;
+            }
+        }
+        return AdmissionReason.STORE_FAILURE;
     }
 
     private static String describe(RuntimeException e) {

@@ -108,6 +108,49 @@ class PodPatchTest {
         assertThat(ops.get(2).at("/value/0/projected/sources/0/serviceAccountToken/expirationSeconds").asInt()).isEqualTo(seconds);
     }
 
+    @org.junit.jupiter.api.Test
+    void ipv6AndRegion_areInjected_whereAContainerSetsNoRegion() throws Exception {
+        PodPatch.Target target = new PodPatch.Target(3600, dev.podidentity.domain.IpFamily.IPV6.credentialsUri(), "eu-west-1");
+        JsonNode ops = PodPatch.build(json("{'spec':{'initContainers':[{'name':'i','env':[{'name':'AWS_REGION','value':'us-west-2'}]}],"
+                + "'containers':[{'name':'a'},{'name':'b','envFrom':[{'configMapRef':{'name':'c'}}]},"
+                + "{'name':'c','env':[{'name':'AWS_DEFAULT_REGION','value':'x'}]}]}}"), target);
+        String v6 = "{'name':'AWS_CONTAINER_CREDENTIALS_FULL_URI','value':'http://[fd00:ec2::23]/v1/credentials'}";
+        String region = "{'name':'AWS_REGION','value':'eu-west-1'},{'name':'AWS_DEFAULT_REGION','value':'eu-west-1'}";
+        assertThat(ops.get(0)).isEqualTo(json("{'op':'add','path':'/spec/initContainers/0/env/-','value':" + v6 + "}"));
+        assertThat(ops.get(1)).isEqualTo(json("{'op':'add','path':'/spec/initContainers/0/env/-','value':" + FILE + "}"));
+        assertThat(ops.get(3)).as("no region set: both added").isEqualTo(
+                json("{'op':'add','path':'/spec/containers/0/env','value':[" + v6 + "," + FILE + "," + region + "]}"));
+        assertThat(ops.get(5)).as("envFrom may set a region: none added").isEqualTo(
+                json("{'op':'add','path':'/spec/containers/1/env','value':[" + v6 + "," + FILE + "]}"));
+        assertThat(ops.get(7).path("path").asText()).isEqualTo("/spec/containers/2/env/-");
+        assertThat(ops.toString().split("\"AWS_REGION\"", -1)).as("only container a gets a region").hasSize(2);
+    }
+
+    static Stream<Arguments> conflicts() {
+        return Stream.of(
+                Arguments.of("own volume of the token's name", "{'spec':{'containers':[{'name':'a'}],"
+                        + "'volumes':[{'name':'eks-pod-identity-token','emptyDir':{}}]}}",
+                        java.util.List.of("volume eks-pod-identity-token is the pod's own")),
+                Arguments.of("another volume at the token's directory", "{'spec':{'containers':[{'name':'a','volumeMounts':"
+                        + "[{'name':'mine','mountPath':'/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/'}]}]}}",
+                        java.util.List.of("container a mounts mine at /var/run/secrets/pods.eks.amazonaws.com/serviceaccount")),
+                Arguments.of("a file mounted at the token's path", "{'spec':{'initContainers':[{'name':'i','volumeMounts':"
+                        + "[{'name':'f','mountPath':'/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token'}]}],"
+                        + "'containers':[{'name':'a'}]}}",
+                        java.util.List.of("container i mounts f at /var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token")),
+                Arguments.of("an already patched pod is no conflict", "{'spec':{'containers':[{'name':'a','env':[" + URI + ","
+                        + FILE + "],'volumeMounts':[" + MOUNT + "]}],'volumes':[" + VOLUME + "]}}", java.util.List.of()),
+                Arguments.of("other mounts and volumes are none", "{'spec':{'containers':[{'name':'a','volumeMounts':"
+                        + "[{'name':'d','mountPath':'/var/run/secrets/pods.eks.amazonaws.com'}]}],'volumes':[{'name':'d','emptyDir':{}}]}}",
+                        java.util.List.of()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("conflicts")
+    void conflicts_nameWhatStandsWhereTheTokenGoes(String name, String pod, java.util.List<String> expected) throws Exception {
+        assertThat(PodPatch.conflicts(json(pod))).containsExactlyElementsOf(expected);
+    }
+
     static JsonNode json(String singleQuoted) throws Exception {
         return JSON.readTree(singleQuoted.replace('\'', '"'));
     }
