@@ -71,11 +71,11 @@ public final class PodIdentityStack extends Stack {
     public static final String ALIAS = "live";
     public static final String METRICS_NAMESPACE = "PodIdentity";
     public static final String SERVICE_NAME = "pod-identity";
-    /** The AWS CLI / boto3 model of the API (botocore layout: SERVICE/API_VERSION/), relative to the repository. */
-    public static final String CLI_MODEL_DIR = "cdk/cli/pod-identity/2026-11-29";
-    /** aws configure add-model installs service-2.json only; the paginators file goes beside it. */
-    public static final String CLI_SETUP = "aws configure add-model --service-name pod-identity --service-model file://"
-            + CLI_MODEL_DIR + "/service-2.json && cp " + CLI_MODEL_DIR + "/paginators-1.json ~/.aws/models/pod-identity/2026-11-29/";
+    /**
+     * Installs the AWS CLI / boto3 model of the API (model, paginators, cli_follow_urlparam), from the top of a checkout
+     * or of an unpacked release archive; the script reads the API version from the model.
+     */
+    public static final String CLI_SETUP = "model/install-cli";
 
     private final Table table;
     private final Role broker;
@@ -182,7 +182,7 @@ public final class PodIdentityStack extends Stack {
                 .description("Endpoint of the association API and of EKS Auth (eks-pod-identity-agent --endpoint)")
                 .value(api.getUrl()).build());
         new CfnOutput(this, "CliSetup", software.amazon.awscdk.CfnOutputProps.builder()
-                .description("Run once in a checkout of this repository: installs the AWS CLI / boto3 model of this API")
+                .description("Run once at the top of a checkout or unpacked release of this repository: installs the AWS CLI / boto3 model of this API")
                 .value(CLI_SETUP).build());
         new CfnOutput(this, "CliExample", software.amazon.awscdk.CfnOutputProps.builder()
                 .description("The AWS CLI against this API (after CliSetup)")
