@@ -334,11 +334,16 @@ public final class PodIdentityStack extends Stack {
                     .effect(Effect.DENY)
                     .principals(List.of(new AnyPrincipal()))
                     .actions(List.of("execute-api:Invoke"))
-                    .resources(List.of("execute-api:/*/POST/clusters/*/assume-role-for-pod-identity"))
+                    .resources(List.of(invokeResource(Route.ASSUME_ROLE_FOR_POD_IDENTITY)))
                     .conditions(Map.of("NotIpAddress", Map.of("aws:SourceIp", props.allowedSourceCidrs())))
                     .build());
         }
         return PolicyDocument.Builder.create().statements(statements).build();
+    }
+
+    /** The route's resource in an API Gateway resource policy: any stage, its method, its path with each label a wildcard. */
+    static String invokeResource(Route route) {
+        return "execute-api:/*/" + route.method() + route.pathTemplate().replaceAll("\\{[^}]+}", "*");
     }
 
     private void alarms(PodIdentityStackProps props) {

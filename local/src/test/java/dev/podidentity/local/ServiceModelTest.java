@@ -46,6 +46,25 @@ class ServiceModelTest {
         return MODEL;
     }
 
+    /** The README's API table has one row per route, with its method, path template and authorization, and no other. */
+    @Test
+    void readmeApiTable_hasOneRowPerRoute_withItsMethodPathAndAuthorization() throws IOException {
+        String readme = java.nio.file.Files.readString(Path.of("..", "README.md"));
+        int start = readme.indexOf("\n## API\n");
+        assertThat(start).as("README section '## API'").isPositive();
+        List<String> rows = readme.substring(start, readme.indexOf("\n#", start + 1)).lines()
+                .filter(l -> l.startsWith("| ") && !l.startsWith("| Operation ")).toList();
+        for (Route route : Route.all()) {
+            List<String> matching = rows.stream().filter(r -> r.startsWith("| " + route.operation() + " ")).toList();
+            assertThat(matching).as("README API table: the row of " + route.operation()).hasSize(1);
+            assertThat(matching.get(0)).as("README API table: " + route.operation())
+                    .contains("`" + route.method() + " " + route.pathTemplate() + "`")
+                    .satisfies(row -> assertThat(row.endsWith("| IAM |"))
+                            .as(route.operation() + " is IAM-authorized").isEqualTo(route.authorization() == Authorization.AWS_IAM));
+        }
+        assertThat(rows).as("README API table rows").hasSize(Route.all().size());
+    }
+
     /** A route's path as the model writes it: greedy labels ({@code {x+}}, API Gateway) compare as plain ones. */
     static String modelUri(String routePath) {
         return routePath.replace("+}", "}");
