@@ -13,7 +13,6 @@ import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.lambda.powertools.logging.PowertoolsLogging;
@@ -42,7 +41,7 @@ public abstract class ApiHandler implements RequestStreamHandler {
 
     /** A handler serves exactly one route: its operation name, priming event and logs come from it. */
     protected ApiHandler(Route route) {
-        this.route = Objects.requireNonNull(route, "route");
+        this.route = route;
     }
 
     /** Runs the operation; answers the response body. */
