@@ -75,11 +75,11 @@ public final class PodIdentityStack extends Stack {
     public static final String ALIAS = "live";
     public static final String METRICS_NAMESPACE = "PodIdentity";
     public static final String SERVICE_NAME = "pod-identity";
-    /** The AWS CLI / boto3 model of the API (botocore layout: SERVICE/API_VERSION/), relative to the repository. */
-    public static final String CLI_MODEL_DIR = "cdk/cli/pod-identity/2026-11-29";
-    /** aws configure add-model installs service-2.json only; the paginators file goes beside it. */
-    public static final String CLI_SETUP = "aws configure add-model --service-name pod-identity --service-model file://"
-            + CLI_MODEL_DIR + "/service-2.json && cp " + CLI_MODEL_DIR + "/paginators-1.json ~/.aws/models/pod-identity/2026-11-29/";
+    /**
+     * Installs the AWS CLI / boto3 model of the API (model, paginators, cli_follow_urlparam), from the top of a checkout
+     * or of an unpacked release archive; the script reads the API version from the model.
+     */
+    public static final String CLI_SETUP = "model/install-cli";
 
     private final Table table;
     private final Role broker;
@@ -189,7 +189,7 @@ public final class PodIdentityStack extends Stack {
                 .description("Endpoint of the association API and of EKS Auth (eks-pod-identity-agent --endpoint)")
                 .value(api.getUrl()).build());
         new CfnOutput(this, "CliSetup", software.amazon.awscdk.CfnOutputProps.builder()
-                .description("Run once in a checkout of this repository: installs the AWS CLI / boto3 model of this API")
+                .description("Run once at the top of a checkout or unpacked release of this repository: installs the AWS CLI / boto3 model of this API")
                 .value(CLI_SETUP).build());
         new CfnOutput(this, "CliExample", software.amazon.awscdk.CfnOutputProps.builder()
                 .description("The AWS CLI against this API (after CliSetup)")
@@ -353,11 +353,6 @@ public final class PodIdentityStack extends Stack {
         return route.pathTemplate() + "/" + route.method();
     }
 
-    /** The resource pattern of a route in execute-api policies: every label a wildcard. */
-    private static String policyResource(Route route) {
-        return "execute-api:/*/" + route.method() + route.pathTemplate().replaceAll("\\{[^}]+}", "*");
-    }
-
     private static PolicyDocument resourcePolicy(PodIdentityStackProps props) {
         List<PolicyStatement> statements = new ArrayList<>();
         statements.add(PolicyStatement.Builder.create()
@@ -372,11 +367,16 @@ public final class PodIdentityStack extends Stack {
                     .effect(Effect.DENY)
                     .principals(List.of(new AnyPrincipal()))
                     .actions(List.of("execute-api:Invoke"))
-                    .resources(List.of(policyResource(Route.ASSUME_ROLE_FOR_POD_IDENTITY), policyResource(Route.ADMIT_POD)))
+                    .resources(List.of(invokeResource(Route.ASSUME_ROLE_FOR_POD_IDENTITY), invokeResource(Route.ADMIT_POD)))
                     .conditions(Map.of("NotIpAddress", Map.of("aws:SourceIp", props.allowedSourceCidrs())))
                     .build());
         }
         return PolicyDocument.Builder.create().statements(statements).build();
+    }
+
+    /** The route's resource in an API Gateway resource policy: any stage, its method, its path with each label a wildcard. */
+    static String invokeResource(Route route) {
+        return "execute-api:/*/" + route.method() + route.pathTemplate().replaceAll("\\{[^}]+}", "*");
     }
 
     private void alarms(PodIdentityStackProps props) {

@@ -31,11 +31,31 @@ public abstract class ApiHandler implements RequestStreamHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
     private static final Map<String, String> JSON_HEADERS = Map.of("Content-Type", "application/json");
 
+    static {
+        // In Lambda (the runtime names the function's handler in _HANDLER), the function's route is primed before a
+        // SnapStart snapshot; anywhere else (local stack, tests, benchmark) nothing is registered.
+        Priming.registerFunction(System.getenv("_HANDLER"));
+    }
+
+    private final Route route;
+
+    /** A handler serves exactly one route: its operation name, priming event and logs come from it. */
+    protected ApiHandler(Route route) {
+        this.route = route;
+    }
+
     /** Runs the operation; answers the response body. */
     protected abstract JsonNode handle(ApiRequest request);
 
-    /** The operation name, as in the service model. */
-    protected abstract String operation();
+    /** The route this handler serves. */
+    public final Route route() {
+        return route;
+    }
+
+    /** The operation name, as in the service model (the route's). */
+    protected final String operation() {
+        return route.operation();
+    }
 
     /** The API's generic server error (EKS: ServerException; EKS Auth: InternalServerException). */
     protected ErrorCode serverError() {
@@ -51,7 +71,7 @@ public abstract class ApiHandler implements RequestStreamHandler {
         Priming.warmTokenVerification();
         List<ApiResponse> responses = new ArrayList<>(3);
         for (int i = 0; i < 3; i++) {
-            responses.add(respond(Priming.event()));
+            responses.add(respond(Priming.event(route)));
         }
         return responses;
     }

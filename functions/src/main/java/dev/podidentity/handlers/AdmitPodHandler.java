@@ -6,7 +6,7 @@ import dev.podidentity.api.ApiHandler;
 import dev.podidentity.api.ApiRequest;
 import dev.podidentity.api.ApiResponse;
 import dev.podidentity.api.Json;
-import dev.podidentity.api.Priming;
+import dev.podidentity.api.Route;
 import dev.podidentity.config.Composition;
 import dev.podidentity.domain.ErrorCode;
 import dev.podidentity.domain.ServiceException;
@@ -38,7 +38,6 @@ public final class AdmitPodHandler extends ApiHandler {
 
     public AdmitPodHandler() {
         this(Composition.fromEnvironment());
-        Priming.register(this);
     }
 
     public AdmitPodHandler(Composition composition) {
@@ -46,13 +45,9 @@ public final class AdmitPodHandler extends ApiHandler {
     }
 
     public AdmitPodHandler(AdmissionService service, String metricsNamespace) {
+        super(Route.ADMIT_POD);
         this.service = service;
         this.metricsNamespace = metricsNamespace;
-    }
-
-    @Override
-    protected String operation() {
-        return "AdmitPod";
     }
 
     @Override

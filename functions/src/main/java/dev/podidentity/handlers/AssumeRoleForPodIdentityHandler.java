@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.podidentity.api.ApiHandler;
 import dev.podidentity.api.ApiRequest;
-import dev.podidentity.api.Priming;
 import dev.podidentity.api.Json;
+import dev.podidentity.api.Route;
 import dev.podidentity.config.Composition;
 import dev.podidentity.domain.ErrorCode;
 import dev.podidentity.domain.ServiceException;
@@ -24,10 +24,9 @@ public final class AssumeRoleForPodIdentityHandler extends ApiHandler {
     private final CredentialService service;
     private final String metricsNamespace;
 
-    /** The constructor Lambda calls; registers the handler for SnapStart priming. */
+    /** The constructor Lambda calls. */
     public AssumeRoleForPodIdentityHandler() {
         this(Composition.fromEnvironment());
-        Priming.register(this);
     }
 
     public AssumeRoleForPodIdentityHandler(Composition composition) {
@@ -35,13 +34,9 @@ public final class AssumeRoleForPodIdentityHandler extends ApiHandler {
     }
 
     public AssumeRoleForPodIdentityHandler(CredentialService service, String metricsNamespace) {
+        super(Route.ASSUME_ROLE_FOR_POD_IDENTITY);
         this.service = service;
         this.metricsNamespace = metricsNamespace;
-    }
-
-    @Override
-    protected String operation() {
-        return "AssumeRoleForPodIdentity";
     }
 
     @Override

@@ -3,8 +3,8 @@ package dev.podidentity.handlers;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.podidentity.api.ApiHandler;
 import dev.podidentity.api.ApiRequest;
-import dev.podidentity.api.Priming;
 import dev.podidentity.api.Json;
+import dev.podidentity.api.Route;
 import dev.podidentity.api.WireFormat;
 import dev.podidentity.config.Composition;
 import dev.podidentity.service.AssociationService;
@@ -13,19 +13,14 @@ import dev.podidentity.service.AssociationService;
 public final class CreatePodIdentityAssociationHandler extends ApiHandler {
     private final AssociationService service;
 
-    /** The constructor Lambda calls; registers the handler for SnapStart priming. */
+    /** The constructor Lambda calls. */
     public CreatePodIdentityAssociationHandler() {
         this(Composition.fromEnvironment().associations());
-        Priming.register(this);
     }
 
     public CreatePodIdentityAssociationHandler(AssociationService service) {
+        super(Route.CREATE_POD_IDENTITY_ASSOCIATION);
         this.service = service;
-    }
-
-    @Override
-    protected String operation() {
-        return "CreatePodIdentityAssociation";
     }
 
     @Override

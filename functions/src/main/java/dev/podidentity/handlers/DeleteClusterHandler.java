@@ -3,7 +3,7 @@ package dev.podidentity.handlers;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.podidentity.api.ApiHandler;
 import dev.podidentity.api.ApiRequest;
-import dev.podidentity.api.Priming;
+import dev.podidentity.api.Route;
 import dev.podidentity.api.WireFormat;
 import dev.podidentity.config.Composition;
 import dev.podidentity.service.ClusterService;
@@ -12,19 +12,14 @@ import dev.podidentity.service.ClusterService;
 public final class DeleteClusterHandler extends ApiHandler {
     private final ClusterService service;
 
-    /** The constructor Lambda calls; registers the handler for SnapStart priming. */
+    /** The constructor Lambda calls. */
     public DeleteClusterHandler() {
         this(Composition.fromEnvironment().clusters());
-        Priming.register(this);
     }
 
     public DeleteClusterHandler(ClusterService service) {
+        super(Route.DELETE_CLUSTER);
         this.service = service;
-    }
-
-    @Override
-    protected String operation() {
-        return "DeleteCluster";
     }
 
     @Override

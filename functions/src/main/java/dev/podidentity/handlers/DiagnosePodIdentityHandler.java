@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.podidentity.api.ApiHandler;
 import dev.podidentity.api.ApiRequest;
 import dev.podidentity.api.Json;
-import dev.podidentity.api.Priming;
+import dev.podidentity.api.Route;
 import dev.podidentity.config.Composition;
 import dev.podidentity.domain.DiagnosticStep;
 import dev.podidentity.domain.ServiceException;
@@ -29,16 +29,11 @@ public final class DiagnosePodIdentityHandler extends ApiHandler {
 
     public DiagnosePodIdentityHandler() {
         this(Composition.fromEnvironment().diagnosis());
-        Priming.register(this);
     }
 
     public DiagnosePodIdentityHandler(DiagnosisService service) {
+        super(Route.DIAGNOSE_POD_IDENTITY);
         this.service = service;
-    }
-
-    @Override
-    protected String operation() {
-        return "DiagnosePodIdentity";
     }
 
     @Override

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.podidentity.api.ApiHandler;
 import dev.podidentity.api.ApiRequest;
 import dev.podidentity.api.Json;
-import dev.podidentity.api.Priming;
+import dev.podidentity.api.Route;
 import dev.podidentity.config.Composition;
 import dev.podidentity.domain.Subject;
 import dev.podidentity.service.ClusterService;
@@ -21,16 +21,11 @@ public final class GetWebhookIdentitiesHandler extends ApiHandler {
 
     public GetWebhookIdentitiesHandler() {
         this(Composition.fromEnvironment().clusters());
-        Priming.register(this);
     }
 
     public GetWebhookIdentitiesHandler(ClusterService service) {
+        super(Route.GET_WEBHOOK_IDENTITIES);
         this.service = service;
-    }
-
-    @Override
-    protected String operation() {
-        return "GetWebhookIdentities";
     }
 
     @Override

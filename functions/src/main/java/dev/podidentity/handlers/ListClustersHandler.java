@@ -3,8 +3,8 @@ package dev.podidentity.handlers;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.podidentity.api.ApiHandler;
 import dev.podidentity.api.ApiRequest;
-import dev.podidentity.api.Priming;
 import dev.podidentity.api.Json;
+import dev.podidentity.api.Route;
 import dev.podidentity.config.Composition;
 import dev.podidentity.service.ClusterService;
 
@@ -12,19 +12,14 @@ import dev.podidentity.service.ClusterService;
 public final class ListClustersHandler extends ApiHandler {
     private final ClusterService service;
 
-    /** The constructor Lambda calls; registers the handler for SnapStart priming. */
+    /** The constructor Lambda calls. */
     public ListClustersHandler() {
         this(Composition.fromEnvironment().clusters());
-        Priming.register(this);
     }
 
     public ListClustersHandler(ClusterService service) {
+        super(Route.LIST_CLUSTERS);
         this.service = service;
-    }
-
-    @Override
-    protected String operation() {
-        return "ListClusters";
     }
 
     @Override

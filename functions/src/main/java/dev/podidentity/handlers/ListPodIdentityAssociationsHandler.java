@@ -3,7 +3,7 @@ package dev.podidentity.handlers;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.podidentity.api.ApiHandler;
 import dev.podidentity.api.ApiRequest;
-import dev.podidentity.api.Priming;
+import dev.podidentity.api.Route;
 import dev.podidentity.api.WireFormat;
 import dev.podidentity.config.Composition;
 import dev.podidentity.service.AssociationService;
@@ -12,19 +12,14 @@ import dev.podidentity.service.AssociationService;
 public final class ListPodIdentityAssociationsHandler extends ApiHandler {
     private final AssociationService service;
 
-    /** The constructor Lambda calls; registers the handler for SnapStart priming. */
+    /** The constructor Lambda calls. */
     public ListPodIdentityAssociationsHandler() {
         this(Composition.fromEnvironment().associations());
-        Priming.register(this);
     }
 
     public ListPodIdentityAssociationsHandler(AssociationService service) {
+        super(Route.LIST_POD_IDENTITY_ASSOCIATIONS);
         this.service = service;
-    }
-
-    @Override
-    protected String operation() {
-        return "ListPodIdentityAssociations";
     }
 
     @Override

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.podidentity.api.ApiHandler;
 import dev.podidentity.api.ApiRequest;
-import dev.podidentity.api.Priming;
 import dev.podidentity.api.Json;
+import dev.podidentity.api.Route;
 import dev.podidentity.api.WireFormat;
 import dev.podidentity.config.Composition;
 import dev.podidentity.domain.ServiceException;
@@ -20,10 +20,9 @@ public final class RegisterClusterHandler extends ApiHandler {
     /** The API's public URL when set (PUBLIC_API_URL), else derived from each request. */
     private final String publicApiUrl;
 
-    /** The constructor Lambda calls; registers the handler for SnapStart priming. */
+    /** The constructor Lambda calls. */
     public RegisterClusterHandler() {
         this(Composition.fromEnvironment());
-        Priming.register(this);
     }
 
     public RegisterClusterHandler(Composition composition) {
@@ -35,13 +34,9 @@ public final class RegisterClusterHandler extends ApiHandler {
     }
 
     public RegisterClusterHandler(ClusterService service, String publicApiUrl) {
+        super(Route.REGISTER_CLUSTER);
         this.service = service;
         this.publicApiUrl = publicApiUrl;
-    }
-
-    @Override
-    protected String operation() {
-        return "RegisterCluster";
     }
 
     @Override

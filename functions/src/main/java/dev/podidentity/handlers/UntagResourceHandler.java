@@ -3,8 +3,8 @@ package dev.podidentity.handlers;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.podidentity.api.ApiHandler;
 import dev.podidentity.api.ApiRequest;
-import dev.podidentity.api.Priming;
 import dev.podidentity.api.Json;
+import dev.podidentity.api.Route;
 import dev.podidentity.config.Composition;
 import dev.podidentity.service.TagService;
 
@@ -12,19 +12,14 @@ import dev.podidentity.service.TagService;
 public final class UntagResourceHandler extends ApiHandler {
     private final TagService service;
 
-    /** The constructor Lambda calls; registers the handler for SnapStart priming. */
+    /** The constructor Lambda calls. */
     public UntagResourceHandler() {
         this(Composition.fromEnvironment().tags());
-        Priming.register(this);
     }
 
     public UntagResourceHandler(TagService service) {
+        super(Route.UNTAG_RESOURCE);
         this.service = service;
-    }
-
-    @Override
-    protected String operation() {
-        return "UntagResource";
     }
 
     @Override

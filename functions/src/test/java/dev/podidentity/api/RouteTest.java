@@ -17,6 +17,33 @@ class RouteTest {
         assertThat(ApiHandler.class).isAssignableFrom(type);
         assertThat(type.getConstructor()).isNotNull();
         assertThat(route.lambdaHandler()).isEqualTo(route.handlerClassName() + "::handleRequest");
+        // what Lambda's _HANDLER names is the route primed before a SnapStart snapshot
+        assertThat(Priming.routeOf(route.lambdaHandler())).contains(route);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Route.class)
+    void primingEvent_isGeneratedFromThePathTemplate_withEveryLabel(Route route) {
+        var event = Priming.event(route);
+        assertThat(event.get("httpMethod").asText()).isEqualTo(route.method());
+        assertThat(event.get("resource").asText()).isEqualTo(route.pathTemplate());
+        Set<String> labels = new HashSet<>();
+        for (String segment : route.segments()) {
+            if (segment.startsWith("{")) {
+                labels.add(segment.replaceAll("[{}+]", ""));
+            }
+        }
+        Set<String> parameters = new HashSet<>();
+        event.path("pathParameters").fieldNames().forEachRemaining(parameters::add);
+        assertThat(parameters).as(route + " path parameters").isEqualTo(labels);
+        String path = event.get("path").asText();
+        assertThat(path).doesNotContain("{").startsWith("/");
+    }
+
+    @Test
+    void noRoute_isPrimed_outsideLambda_orForAnotherHandler() {
+        assertThat(Priming.routeOf(null)).isEmpty();
+        assertThat(Priming.routeOf("example.Handler::handleRequest")).isEmpty();
     }
 
     @ParameterizedTest

@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,8 +29,8 @@ import software.amazon.awssdk.services.eks.EksClient;
 import software.amazon.awssdk.services.eks.model.ListClustersRequest;
 
 /**
- * The installed AWS CLI and boto3 drive the API through our service model ({@code cdk/cli/pod-identity/…}), installed
- * the documented way ({@code aws configure add-model} + the paginators file) into a temporary HOME: nothing of the
+ * The installed AWS CLI and boto3 drive the API through our service model ({@code model/}), installed the documented
+ * way ({@code model/install-cli}, run from a copy of the folder as a release unpacks it) into a temporary HOME: nothing of the
  * user's AWS configuration leaks in. Without the CLI or boto3 these tests skip, except under {@code CI=true}.
  */
 class AwsCliTest {
@@ -73,7 +72,6 @@ class AwsCliTest {
                 [default]
                 region = %1$s
                 output = json
-                cli_follow_urlparam = false
 
                 [profile %2$s]
                 region = %1$s
@@ -105,16 +103,22 @@ class AwsCliTest {
                 aws_secret_access_key = %3$s
                 """.formatted(PROFILE, stack.adminCredentials().accessKeyId(), stack.adminCredentials().secretAccessKey()));
 
-        // the documented install: add-model writes service-2.json to ~/.aws/models/pod-identity/VERSION/,
-        // the paginators file is copied beside it
-        Path model = ServiceModelTest.modelDirectory().toAbsolutePath().normalize();
-        Result added = cli(Map.of(), "configure", "add-model", "--service-name", "pod-identity",
-                "--service-model", "file://" + model.resolve("service-2.json"));
-        assertThat(added.exit()).as(added.toString()).isZero();
-        Path installed = home.resolve(".aws/models/pod-identity").resolve(model.getFileName());
-        assertThat(installed.resolve("service-2.json")).exists();
-        Files.copy(model.resolve("paginators-1.json"), installed.resolve("paginators-1.json"),
-                StandardCopyOption.REPLACE_EXISTING);
+        // the documented install, from a copy of model/ outside the checkout (as a release archive unpacks it):
+        // add-model writes service-2.json to ~/.aws/models/pod-identity/VERSION/, the paginators go beside it, and the
+        // default profile gets cli_follow_urlparam = false
+        Path release = Files.createDirectories(home.resolve("release/model"));
+        for (String file : List.of("install-cli", "service-2.json", "paginators-1.json")) {
+            Files.copy(ServiceModelTest.modelDirectory().resolve(file), release.resolve(file));
+        }
+        Result installedCli = exec(List.of("bash", release.resolve("install-cli").toString()), env(Map.of()));
+        assertThat(installedCli.exit()).as(installedCli.toString()).isZero();
+        String version = JSON.readTree(release.resolve("service-2.json").toFile()).get("metadata").get("apiVersion").asText();
+        Path installed = home.resolve(".aws/models/pod-identity").resolve(version);
+        assertThat(installed.resolve("service-2.json")).hasSameTextualContentAs(release.resolve("service-2.json"));
+        assertThat(installed.resolve("paginators-1.json")).hasSameTextualContentAs(release.resolve("paginators-1.json"));
+        String config = Files.readString(dotAws.resolve("config"));
+        assertThat(config.substring(0, config.indexOf("[profile"))).as("the default profile after install-cli")
+                .contains("cli_follow_urlparam = false");
     }
 
     record Result(int exit, String stdout, String stderr) {

@@ -357,4 +357,29 @@ abstract class DynamoStoreTest {
         assertThat(dynamo.getItem(r -> r.tableName(LocalStack.TABLE).key(fresh)).hasItem()).isFalse();
         assertThat(store.findCluster(name)).contains(cluster(name));
     }
+
+    @Test
+    void aTransactionCancelledByAValidationError_isOurBug_a500WithTheReasonLogged_notARetryableConflict() {
+        String name = TestStack.unique("store-bug");
+        store.registerCluster(cluster(name));
+        Association a = store.createAssociation(association(name, "ns", "sa"), null);
+        // a count that is not a number: the delete's "associationCount - :one" is valid syntax this item's data defeats
+        var clusterKey = Map.of("pk", AttributeValue.fromS("CLUSTER#" + name), "sk", AttributeValue.fromS("CLUSTER"));
+        dynamo.updateItem(r -> r.tableName(LocalStack.TABLE).key(clusterKey).updateExpression("SET associationCount = :s")
+                .expressionAttributeValues(Map.of(":s", AttributeValue.fromS("one"))));
+        Throwable thrown;
+        String logged;
+        try (NoSecretsInLogsTest.CapturedLogs logs = new NoSecretsInLogsTest.CapturedLogs()) {
+            thrown = catchThrowable(() -> store.deleteAssociation(a));
+            logged = logs.text();
+        }
+        assertThat(thrown).isNotInstanceOf(ConflictException.class).isInstanceOfSatisfying(ServiceException.class,
+                e -> assertThat(e.code()).as("our bug: a 500, not a retryable 409").isEqualTo(ErrorCode.SERVER));
+        if (backend() == Backend.DYNALITE_WITH_SHIM) {
+            // DynamoDB's (and the shim's) shape: a TransactionCanceledException with a ValidationError reason
+            assertThat(logged).contains("ERROR", "write CLUSTER_COUNT is invalid for its item", "ValidationError");
+        }
+        assertThat(logged).doesNotContain(a.roleArn(), "one)");
+        assertThat(store.findAssociation(name, a.associationId())).as("nothing deleted").contains(a);
+    }
 }

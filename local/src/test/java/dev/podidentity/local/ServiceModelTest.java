@@ -22,12 +22,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The AWS CLI / boto3 service model ({@code cdk/cli/pod-identity/VERSION/service-2.json}) can never drift from the
+ * The AWS CLI / boto3 service model ({@code model/service-2.json}) can never drift from the
  * route table: same operations, methods, URIs and authorization, every URI label bound to a required member, every
  * error the service answers modeled with its status. That the model loads in botocore is {@link AwsCliTest}'s part.
  */
 class ServiceModelTest {
-    static final Path MODELS = Path.of("..", "cdk", "cli", "pod-identity");
+    /** The model's folder at the top of the repository (with {@code install-cli}, which installs it). */
+    static final Path MODEL = Path.of("..", "model");
     static final Pattern LABEL = Pattern.compile("\\{([^}+]+)\\+?}");
     static JsonNode model;
     static JsonNode paginators;
@@ -40,13 +41,28 @@ class ServiceModelTest {
         paginators = json.readTree(dir.resolve("paginators-1.json").toFile()).get("pagination");
     }
 
-    /** The one API version folder (botocore's layout: SERVICE/API_VERSION/service-2.json). */
-    static Path modelDirectory() throws IOException {
-        try (var dirs = java.nio.file.Files.list(MODELS)) {
-            List<Path> versions = dirs.toList();
-            assertThat(versions).as("one API version under " + MODELS).hasSize(1);
-            return versions.get(0);
+    /** The folder holding service-2.json and paginators-1.json; the API version lives in the model only. */
+    static Path modelDirectory() {
+        return MODEL;
+    }
+
+    /** The README's API table has one row per route, with its method, path template and authorization, and no other. */
+    @Test
+    void readmeApiTable_hasOneRowPerRoute_withItsMethodPathAndAuthorization() throws IOException {
+        String readme = java.nio.file.Files.readString(Path.of("..", "README.md"));
+        int start = readme.indexOf("\n## API\n");
+        assertThat(start).as("README section '## API'").isPositive();
+        List<String> rows = readme.substring(start, readme.indexOf("\n#", start + 1)).lines()
+                .filter(l -> l.startsWith("| ") && !l.startsWith("| Operation ")).toList();
+        for (Route route : Route.all()) {
+            List<String> matching = rows.stream().filter(r -> r.startsWith("| " + route.operation() + " ")).toList();
+            assertThat(matching).as("README API table: the row of " + route.operation()).hasSize(1);
+            assertThat(matching.get(0)).as("README API table: " + route.operation())
+                    .contains("`" + route.method() + " " + route.pathTemplate() + "`")
+                    .satisfies(row -> assertThat(row.endsWith("| IAM |"))
+                            .as(route.operation() + " is IAM-authorized").isEqualTo(route.authorization() == Authorization.AWS_IAM));
         }
+        assertThat(rows).as("README API table rows").hasSize(Route.all().size());
     }
 
     /** A route's path as the model writes it: greedy labels ({@code {x+}}, API Gateway) compare as plain ones. */
@@ -62,7 +78,13 @@ class ServiceModelTest {
         assertThat(m.get("signingName").asText()).isEqualTo("execute-api");
         assertThat(m.get("serviceId").asText()).isEqualTo("Pod Identity");
         assertThat(m.get("endpointPrefix").asText()).isEqualTo("pod-identity");
-        assertThat(modelDirectory().getFileName().toString()).isEqualTo(m.get("apiVersion").asText());
+        String version = m.get("apiVersion").asText();
+        assertThat(version).matches("\\d{4}-\\d{2}-\\d{2}");
+        // the version is spelled once, in the model: the installer reads it, the stack and the paginators omit it
+        for (Path reader : List.of(MODEL.resolve("install-cli"), MODEL.resolve("paginators-1.json"),
+                Path.of("..", "cdk", "src", "main", "java", "dev", "podidentity", "cdk", "PodIdentityStack.java"))) {
+            assertThat(java.nio.file.Files.readString(reader)).as(reader + " spells the API version").doesNotContain(version);
+        }
         String text = model.toString();
         assertThat(text).doesNotContain("http://").doesNotContain("https://").doesNotContainPattern("\\d{12}");
         assertThat(m.has("globalEndpoint")).isFalse();

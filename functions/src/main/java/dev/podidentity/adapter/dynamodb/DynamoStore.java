@@ -25,6 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -40,6 +42,7 @@ import software.amazon.awssdk.services.dynamodb.model.Update;
 
 /** {@link PodIdentityStore} on one DynamoDB table (layout in {@link TableSchema}). */
 public final class DynamoStore implements PodIdentityStore {
+    private static final Logger LOG = LoggerFactory.getLogger(DynamoStore.class);
     /** EKS's quota of associations per cluster. */
     public static final int MAX_ASSOCIATIONS_PER_CLUSTER = 5000;
     private static final int TRANSACTION_ATTEMPTS = 4;
@@ -376,7 +379,9 @@ public final class DynamoStore implements PodIdentityStore {
     /**
      * Runs the transaction; answers empty when it committed, or the writes whose condition failed when it was
      * cancelled (an empty set: cancelled by conflicting concurrent transactions on every attempt). Cancellations
-     * caused only by conflicting transactions are retried.
+     * caused only by conflicting transactions are retried. A {@code ValidationError} reason means a write does not fit
+     * its item's data: our bug, not a conflict, so it is logged (write name, code and DynamoDB's message, which names
+     * no values) and ends as a 500.
      */
     private Optional<Set<Write>> transact(NamedWrites<Write> writes) {
         for (int attempt = 1; ; attempt++) {
@@ -386,6 +391,14 @@ public final class DynamoStore implements PodIdentityStore {
             } catch (TransactionCanceledException cancelled) {
                 List<CancellationReason> reasons = cancelled.hasCancellationReasons()
                         ? cancelled.cancellationReasons() : List.of();
+                Set<Write> invalid = writes.invalid(reasons);
+                if (!invalid.isEmpty()) {
+                    for (Write write : invalid) {
+                        LOG.error("DynamoDB cancelled a transaction: write {} is invalid for its item ({})", write,
+                                writes.reason(reasons, write));
+                    }
+                    throw new ServiceException(ErrorCode.SERVER, "Unexpected data store error");
+                }
                 Set<Write> failed = writes.failedConditions(reasons);
                 if (!failed.isEmpty() || attempt >= TRANSACTION_ATTEMPTS) {
                     return Optional.of(failed);

@@ -15,6 +15,8 @@ import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
  */
 final class NamedWrites<N extends Enum<N>> {
     static final String CONDITION_FAILED = "ConditionalCheckFailed";
+    /** An item's data defeats a write (e.g. arithmetic on a string): the request is wrong, a retry cannot help. */
+    static final String VALIDATION_ERROR = "ValidationError";
 
     private final Class<N> type;
     private final List<N> names = new ArrayList<>(4);
@@ -39,16 +41,31 @@ final class NamedWrites<N extends Enum<N>> {
 
     /** The writes whose condition failed, by name. */
     Set<N> failedConditions(List<CancellationReason> reasons) {
+        return withCode(reasons, CONDITION_FAILED);
+    }
+
+    /** The writes DynamoDB refused to apply to their item's data (reason {@code ValidationError}), by name. */
+    Set<N> invalid(List<CancellationReason> reasons) {
+        return withCode(reasons, VALIDATION_ERROR);
+    }
+
+    private Set<N> withCode(List<CancellationReason> reasons, String code) {
         if (!reasons.isEmpty() && reasons.size() != names.size()) {
             throw new IllegalStateException("DynamoDB answered " + reasons.size() + " cancellation reasons for "
                     + names.size() + " writes");
         }
-        Set<N> failed = EnumSet.noneOf(type);
+        Set<N> matching = EnumSet.noneOf(type);
         for (int i = 0; i < reasons.size(); i++) {
-            if (CONDITION_FAILED.equals(reasons.get(i).code())) {
-                failed.add(names.get(i));
+            if (code.equals(reasons.get(i).code())) {
+                matching.add(names.get(i));
             }
         }
-        return failed;
+        return matching;
+    }
+
+    /** The reason DynamoDB gave for a named write (code and message; never the item). */
+    String reason(List<CancellationReason> reasons, N name) {
+        CancellationReason reason = reasons.get(names.indexOf(name));
+        return reason.code() + ": " + reason.message();
     }
 }
