@@ -11,6 +11,7 @@ import dev.podidentity.config.Composition;
 import dev.podidentity.domain.ErrorCode;
 import dev.podidentity.domain.ServiceException;
 import dev.podidentity.service.admission.AdmissionService;
+import dev.podidentity.service.admission.PodDeletions;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import org.slf4j.Logger;
@@ -19,8 +20,9 @@ import software.amazon.lambda.powertools.metrics.MetricsFactory;
 import software.amazon.lambda.powertools.metrics.model.MetricUnit;
 
 /**
- * AdmitPod: {@code POST /clusters/{name}/admission/{webhookKey}}, the cluster's mutating admission webhook
- * (AdmissionReview admission.k8s.io/v1 in and out). The key in the URL is the credential, so the route has no gateway
+ * AdmitPod: {@code POST /clusters/{name}/admission/{webhookKey}}, the cluster's mutating admission webhook for pod
+ * CREATE and validating webhook for pod DELETE (AdmissionReview admission.k8s.io/v1 in and out; a DELETE of a pod
+ * with our token writes its tombstone, counted as {@value #TOMBSTONE_METRIC}). The key in the URL is the credential, so the route has no gateway
  * authorization; it is never logged. A failure of ours answers "allowed" without a patch, logged and counted
  * ({@value #FAILURE_METRIC}), so the webhook never blocks a pod.
  */
@@ -29,6 +31,11 @@ public final class AdmitPodHandler extends ApiHandler {
     /** The AdmissionReview warning on a pod admitted without its patch because of our failure (under 120 characters). */
     public static final String DEGRADED_WARNING =
             "EKS Pod Identity: association lookup failed; pod admitted without AWS credentials, recreate it";
+    /** EMF count of pod tombstones written (DELETE reviews of pods that carry our token). */
+    public static final String TOMBSTONE_METRIC = "PodTombstonesWritten";
+    /** The warning on a delete whose tombstone could not be written (under 120 characters). */
+    public static final String DELETION_WARNING =
+            "EKS Pod Identity: deletion not recorded; the pod's token works until it expires";
     private static final Logger LOG = LoggerFactory.getLogger(AdmitPodHandler.class);
 
     private final AdmissionService service;
@@ -58,16 +65,23 @@ public final class AdmitPodHandler extends ApiHandler {
         String cluster = request.path("name");
         AdmissionService.Outcome outcome = service.admit(cluster, request.path("webhookKey"),
                 () -> request.rawBody(AdmissionService.MAX_REVIEW_CHARS));
-        if (outcome.failure() != null) {
+        if (outcome.failure() != null && outcome.deletion() != null) {
+            LOG.warn("AdmitPod could not record a pod's deletion: cluster {}, namespace {}: {}",
+                    cluster, outcome.namespace(), outcome.failure());
+            MetricsFactory.getMetricsInstance().flushSingleMetric(FAILURE_METRIC, 1, MetricUnit.COUNT, metricsNamespace);
+        } else if (outcome.failure() != null) {
             LOG.warn("AdmitPod allowed a pod without a patch: cluster {}, namespace {}, service account {}: {}",
                     cluster, outcome.namespace(), outcome.serviceAccount(), outcome.failure());
             MetricsFactory.getMetricsInstance().flushSingleMetric(FAILURE_METRIC, 1, MetricUnit.COUNT, metricsNamespace);
+        }
+        if (outcome.deletion() == PodDeletions.Result.RECORDED) {
+            MetricsFactory.getMetricsInstance().flushSingleMetric(TOMBSTONE_METRIC, 1, MetricUnit.COUNT, metricsNamespace);
         }
         ObjectNode review = Json.object().put("apiVersion", AdmissionService.API_VERSION).put("kind", AdmissionService.KIND);
         ObjectNode response = review.putObject("response").put("uid", outcome.uid()).put("allowed", true);
         if (outcome.failure() != null) {
             // shown by kubectl and kept in the audit log: the pod's owner learns why it has no credentials
-            response.putArray("warnings").add(DEGRADED_WARNING);
+            response.putArray("warnings").add(outcome.deletion() != null ? DELETION_WARNING : DEGRADED_WARNING);
         }
         if (outcome.patch() != null) {
             response.put("patchType", "JSONPatch").put("patch", Base64.getEncoder()

@@ -42,8 +42,15 @@ public final class AdmissionService {
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).maxStringLength(1 << 20).build())
             .build());
 
-    /** The answer: the request's uid, the patch (null: none), and our own failure (null: none) when there was one. */
-    public record Outcome(String uid, ArrayNode patch, String failure, String namespace, String serviceAccount) {
+    /**
+     * The answer: the request's uid, the patch (null: none), and our own failure (null: none) when there was one;
+     * {@code deletion} is what became of a DELETE review (null for CREATE).
+     */
+    public record Outcome(String uid, ArrayNode patch, String failure, String namespace, String serviceAccount,
+                          PodDeletions.Result deletion) {
+        public Outcome(String uid, ArrayNode patch, String failure, String namespace, String serviceAccount) {
+            this(uid, patch, failure, namespace, serviceAccount, null);
+        }
     }
 
     /** A malformed AdmissionReview (400); carries the uid when it could be read, to echo it. */
@@ -67,10 +74,12 @@ public final class AdmissionService {
     private final PodIdentityStore store;
     private final Clock clock;
     private final Map<String, ClusterWebhook> clusters = new ConcurrentHashMap<>();
+    private final PodDeletions deletions;
 
     public AdmissionService(PodIdentityStore store, Clock clock) {
         this.store = store;
         this.clock = clock;
+        this.deletions = new PodDeletions(store, clock);
     }
 
     public Outcome admit(String clusterName, String webhookKey, Supplier<String> body) {
@@ -89,6 +98,10 @@ public final class AdmissionService {
         }
         JsonNode request = review(body.get());
         String uid = request.path("uid").textValue();
+        if ("DELETE".equals(request.path("operation").textValue())) {
+            return deletions.admit(new ClusterName(clusterName).value(),
+                    webhook == null ? 0 : webhook.tokenLifetimeSeconds(), request, failure);
+        }
         if (failure != null) {
             return new Outcome(uid, null, failure, null, null);
         }
@@ -197,9 +210,11 @@ public final class AdmissionService {
                     + kind.path("group").asText("") + "/" + kind.path("kind").asText("?")
                     + "): the webhook's rules must select CREATE of pods only");
         }
-        if (!"CREATE".equals(request.path("operation").textValue())) {
-            throw new MalformedReviewException(uid, "only CREATE is admitted here (request.operation is "
-                    + request.path("operation").asText("missing") + "): the webhook's rules must select CREATE only");
+        String operation = request.path("operation").textValue();
+        if (!"CREATE".equals(operation) && !"DELETE".equals(operation)) {
+            throw new MalformedReviewException(uid, "only CREATE and DELETE are admitted here (request.operation is "
+                    + request.path("operation").asText("missing") + "): the webhooks' rules must select CREATE"
+                    + " (mutating) and DELETE (validating) only");
         }
         return request;
     }
@@ -220,7 +235,7 @@ public final class AdmissionService {
                 "The webhook URL is not valid: use the webhookUrl RegisterCluster returned for this cluster");
     }
 
-    private static String describe(RuntimeException e) {
+    static String describe(RuntimeException e) {
         return e instanceof ServiceException s ? s.code().wireName() + ": " + s.getMessage() : e.getClass().getSimpleName();
     }
 }
