@@ -22,9 +22,9 @@ import software.amazon.lambda.powertools.metrics.model.MetricUnit;
 /**
  * AdmitPod: {@code POST /clusters/{name}/admission/{webhookKey}}, the cluster's mutating admission webhook for pod
  * CREATE and validating webhook for pod DELETE (AdmissionReview admission.k8s.io/v1 in and out; a DELETE of a pod
- * with our token writes its tombstone, counted as {@value #TOMBSTONE_METRIC}). The key in the URL is the credential, so the route has no gateway
- * authorization; it is never logged. A failure of ours answers "allowed" without a patch, logged and counted
- * ({@value #FAILURE_METRIC}), so the webhook never blocks a pod.
+ * with our token writes its tombstone, counted as {@value #TOMBSTONE_METRIC}). The key in the URL is the credential,
+ * so the route has no gateway authorization; it is never logged. A failure of ours answers "allowed" without a patch
+ * (or without a tombstone), logged and counted ({@value #FAILURE_METRIC}), so the webhook never blocks a pod.
  */
 public final class AdmitPodHandler extends ApiHandler {
     public static final String FAILURE_METRIC = "AdmissionFailures";
@@ -65,13 +65,14 @@ public final class AdmitPodHandler extends ApiHandler {
         String cluster = request.path("name");
         AdmissionService.Outcome outcome = service.admit(cluster, request.path("webhookKey"),
                 () -> request.rawBody(AdmissionService.MAX_REVIEW_CHARS));
-        if (outcome.failure() != null && outcome.deletion() != null) {
-            LOG.warn("AdmitPod could not record a pod's deletion: cluster {}, namespace {}: {}",
-                    cluster, outcome.namespace(), outcome.failure());
-            MetricsFactory.getMetricsInstance().flushSingleMetric(FAILURE_METRIC, 1, MetricUnit.COUNT, metricsNamespace);
-        } else if (outcome.failure() != null) {
-            LOG.warn("AdmitPod allowed a pod without a patch: cluster {}, namespace {}, service account {}: {}",
-                    cluster, outcome.namespace(), outcome.serviceAccount(), outcome.failure());
+        if (outcome.failure() != null) {
+            if (outcome.deletion() != null) {
+                LOG.warn("AdmitPod could not record a pod's deletion: cluster {}, namespace {}: {}",
+                        cluster, outcome.namespace(), outcome.failure());
+            } else {
+                LOG.warn("AdmitPod allowed a pod without a patch: cluster {}, namespace {}, service account {}: {}",
+                        cluster, outcome.namespace(), outcome.serviceAccount(), outcome.failure());
+            }
             MetricsFactory.getMetricsInstance().flushSingleMetric(FAILURE_METRIC, 1, MetricUnit.COUNT, metricsNamespace);
         }
         if (outcome.deletion() == PodDeletions.Result.RECORDED) {

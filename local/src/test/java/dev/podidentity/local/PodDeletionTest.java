@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.podidentity.local.agent.LocalCluster;
-import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -16,10 +15,6 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.eksauth.EksAuthClient;
 import software.amazon.awssdk.services.eksauth.model.InvalidTokenException;
 
@@ -44,12 +39,7 @@ class PodDeletionTest {
             eks.createPodIdentityAssociation(r -> r.clusterName(cluster.name()).namespace("shop").serviceAccount("checkout")
                     .roleArn(role));
         }
-        eksAuth = EksAuthClient.builder()
-                .endpointOverride(URI.create(TestStack.get().apiUrl()))
-                .region(Region.of(TestStack.get().region()))
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIANODEROLE0000", "node-secret")))
-                .httpClient(UrlConnectionHttpClient.create())
-                .build();
+        eksAuth = TestStack.eksAuth();
     }
 
     @AfterAll
