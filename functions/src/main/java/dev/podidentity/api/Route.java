@@ -7,6 +7,7 @@ import static dev.podidentity.api.Capability.CHECKS_ROLES;
 import static dev.podidentity.api.Capability.PAGES;
 import static dev.podidentity.api.FunctionPackage.ADMIN;
 import static dev.podidentity.api.FunctionPackage.BROKER;
+import static dev.podidentity.api.TableAction.BATCH_GET_ITEM;
 import static dev.podidentity.api.TableAction.DELETE_ITEM;
 import static dev.podidentity.api.TableAction.GET_ITEM;
 import static dev.podidentity.api.TableAction.PUT_ITEM;
@@ -62,14 +63,15 @@ public enum Route {
      * level and {@code /clusters/{name}} already exists, so the label is {@code {name}} here too.
      */
     ASSUME_ROLE_FOR_POD_IDENTITY("AssumeRoleForPodIdentity", "POST", "/clusters/{name}/assume-role-for-pod-identity",
-            NONE, BROKER, Set.of(GET_ITEM), Set.of(ASSUMES_ROLES)),
+            NONE, BROKER, Set.of(GET_ITEM, BATCH_GET_ITEM), Set.of(ASSUMES_ROLES)),
     /**
-     * The pod-mutating admission webhook the cluster's API server calls for each new pod. The cluster's webhook key
+     * The pod-mutating admission webhook the cluster's API server calls for each new pod, and the validating one it
+     * calls for each pod deletion (PutItem: the deleted pod's tombstone). The cluster's webhook key
      * in the path is the credential (Kubernetes allows no credentials or query in a webhook URL). On the pod's path:
      * the lean package, with AWS calls bounded far inside the API server's webhook timeout.
      */
     ADMIT_POD("AdmitPod", "POST", "/clusters/{name}/admission/{webhookKey}",
-            NONE, BROKER, Set.of(GET_ITEM), Set.of()),
+            NONE, BROKER, Set.of(GET_ITEM, PUT_ITEM), Set.of()),
     /** The stock amazon-eks-pod-identity-webhook's container-credentials file for a cluster. */
     GET_WEBHOOK_IDENTITIES("GetWebhookIdentities", "GET", "/clusters/{name}/webhook-identities",
             AWS_IAM, ADMIN, Set.of(GET_ITEM, QUERY), Set.of());

@@ -7,7 +7,9 @@ public enum TableAction {
     UPDATE_ITEM("dynamodb:UpdateItem"),
     DELETE_ITEM("dynamodb:DeleteItem"),
     /** Queries the table and its indexes. */
-    QUERY("dynamodb:Query");
+    QUERY("dynamodb:Query"),
+    /** Reads several items in one round trip (the broker: binding and pod tombstone). */
+    BATCH_GET_ITEM("dynamodb:BatchGetItem");
 
     private final String iamAction;
 

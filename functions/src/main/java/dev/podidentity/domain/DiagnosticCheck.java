@@ -19,6 +19,8 @@ public enum DiagnosticCheck {
     TOKEN_LIFETIME("tokenLifetime"),
     TOKEN_SUBJECT_CLAIMS("tokenSubjectClaims"),
     TOKEN_SERVICE_ACCOUNT("tokenServiceAccount"),
+    /** The token's pod has no tombstone: it was not deleted (the broker refuses tokens of deleted pods). */
+    POD_NOT_DELETED("podNotDeleted"),
     ASSOCIATION_EXISTS("associationExists"),
     ROLE_EXISTS("roleExists"),
     ROLE_TRUSTS_BROKER("roleTrustsBroker"),

@@ -49,4 +49,22 @@ public interface PodIdentityStore {
     void deleteAssociation(Association association);
 
     Optional<SubjectBinding> findBinding(String clusterName, String namespace, String serviceAccount);
+
+    /** The subject's binding and the pod's tombstone, each absent or not, read together. */
+    record PodLookup(Optional<SubjectBinding> binding, Optional<PodDeletion> deletion) {
+    }
+
+    /**
+     * The subject's binding and the tombstone of pod {@code podUid}, read in one round trip with strongly consistent
+     * reads (the credential path's only table call).
+     */
+    PodLookup findBindingAndDeletion(String clusterName, String namespace, String serviceAccount, String podUid);
+
+    /**
+     * Writes the pod's tombstone; when one exists, keeps the earlier deletion time (a pod deleted gracefully is
+     * deleted again at once by its kubelet or by a forced delete).
+     */
+    void recordPodDeletion(PodDeletion deletion);
+
+    Optional<PodDeletion> findPodDeletion(String clusterName, String podUid);
 }

@@ -12,6 +12,7 @@ import dev.podidentity.domain.ErrorCode;
 import dev.podidentity.domain.ServiceException;
 import dev.podidentity.service.admission.AdmissionReason;
 import dev.podidentity.service.admission.AdmissionService;
+import dev.podidentity.service.admission.PodDeletions;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import org.slf4j.Logger;
@@ -21,16 +22,21 @@ import software.amazon.lambda.powertools.metrics.model.DimensionSet;
 import software.amazon.lambda.powertools.metrics.model.MetricUnit;
 
 /**
- * AdmitPod: {@code POST /clusters/{name}/admission/{webhookKey}}, the cluster's mutating admission webhook
- * (AdmissionReview admission.k8s.io/v1 in and out). The key in the URL is the credential, so the route has no gateway
- * authorization; it is never logged. A failure of ours answers "allowed" without a patch, logged and counted
- * ({@value #FAILURE_METRIC}), so the webhook never blocks a pod. Every answer, refusals included, is counted in
- * {@value AdmissionReason#METRIC} by {@link AdmissionReason}.
+ * AdmitPod: {@code POST /clusters/{name}/admission/{webhookKey}}, the cluster's mutating admission webhook for pod
+ * CREATE and validating webhook for pod DELETE (AdmissionReview admission.k8s.io/v1 in and out; a DELETE of a pod
+ * with our token writes its tombstone, counted as {@value #TOMBSTONE_METRIC}). The key in the URL is the credential,
+ * so the route has no gateway authorization; it is never logged. A failure of ours answers "allowed" without a patch
+ * (or without a tombstone), logged and counted ({@value #FAILURE_METRIC}), so the webhook never blocks a pod. Every
+ * answer, refusals included, is counted in {@value AdmissionReason#METRIC} by {@link AdmissionReason}.
  */
 public final class AdmitPodHandler extends ApiHandler {
     public static final String FAILURE_METRIC = "AdmissionFailures";
     /** The AdmissionReview warning on a pod admitted without its patch because of our failure (under 120 characters). */
     public static final String DEGRADED_WARNING = AdmissionService.DEGRADED_WARNING;
+    /** EMF count of pod tombstones written (DELETE reviews of pods that carry our token). */
+    public static final String TOMBSTONE_METRIC = "PodTombstonesWritten";
+    /** The warning on a delete whose tombstone could not be written (under 120 characters). */
+    public static final String DELETION_WARNING = PodDeletions.DELETION_WARNING;
     private static final Logger LOG = LoggerFactory.getLogger(AdmitPodHandler.class);
 
     private final AdmissionService service;
@@ -56,11 +62,19 @@ public final class AdmitPodHandler extends ApiHandler {
         AdmissionService.Outcome outcome = service.admit(cluster, request.path("webhookKey"),
                 () -> request.rawBody(AdmissionService.MAX_REVIEW_CHARS));
         if (outcome.failure() != null) {
-            LOG.warn("AdmitPod allowed a pod without a patch: cluster {}, namespace {}, service account {}: {}",
-                    cluster, outcome.namespace(), outcome.serviceAccount(), outcome.failure());
+            if (outcome.deletion() != null) {
+                LOG.warn("AdmitPod could not record a pod's deletion: cluster {}, namespace {}: {}",
+                        cluster, outcome.namespace(), outcome.failure());
+            } else {
+                LOG.warn("AdmitPod allowed a pod without a patch: cluster {}, namespace {}, service account {}: {}",
+                        cluster, outcome.namespace(), outcome.serviceAccount(), outcome.failure());
+            }
             MetricsFactory.getMetricsInstance().flushSingleMetric(FAILURE_METRIC, 1, MetricUnit.COUNT, metricsNamespace);
         }
         count(outcome.reason());
+        if (outcome.deletion() == PodDeletions.Result.RECORDED) {
+            MetricsFactory.getMetricsInstance().flushSingleMetric(TOMBSTONE_METRIC, 1, MetricUnit.COUNT, metricsNamespace);
+        }
         ObjectNode review = Json.object().put("apiVersion", AdmissionService.API_VERSION).put("kind", AdmissionService.KIND);
         ObjectNode response = review.putObject("response").put("uid", outcome.uid()).put("allowed", true);
         if (!outcome.warnings().isEmpty()) {

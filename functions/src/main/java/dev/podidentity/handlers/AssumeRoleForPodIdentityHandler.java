@@ -9,6 +9,7 @@ import dev.podidentity.api.Route;
 import dev.podidentity.config.Composition;
 import dev.podidentity.domain.ErrorCode;
 import dev.podidentity.domain.ServiceException;
+import dev.podidentity.domain.PodDeletedException;
 import dev.podidentity.domain.StsRefusedException;
 import dev.podidentity.service.CredentialService;
 import dev.podidentity.service.token.PodTokenVerifier;
@@ -21,6 +22,8 @@ import software.amazon.lambda.powertools.metrics.model.MetricUnit;
  * the credentials are ever logged.
  */
 public final class AssumeRoleForPodIdentityHandler extends ApiHandler {
+    /** EMF count of tokens refused because their pod was deleted (its tombstone was found). */
+    public static final String DELETED_POD_METRIC = "DeletedPodRefusals";
     private final CredentialService service;
     private final String metricsNamespace;
 
@@ -48,6 +51,8 @@ public final class AssumeRoleForPodIdentityHandler extends ApiHandler {
     protected void onRefused(ServiceException e) {
         if (e instanceof StsRefusedException) {
             MetricsFactory.getMetricsInstance().flushSingleMetric("StsRefusals", 1, MetricUnit.COUNT, metricsNamespace);
+        } else if (e instanceof PodDeletedException) {
+            MetricsFactory.getMetricsInstance().flushSingleMetric(DELETED_POD_METRIC, 1, MetricUnit.COUNT, metricsNamespace);
         }
     }
 

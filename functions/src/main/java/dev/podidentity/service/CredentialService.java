@@ -7,6 +7,7 @@ import dev.podidentity.domain.CredentialIssuer;
 import dev.podidentity.domain.ErrorCode;
 import dev.podidentity.domain.IssuedCredentials;
 import dev.podidentity.domain.PodClaims;
+import dev.podidentity.domain.PodDeletedException;
 import dev.podidentity.domain.PodIdentityStore;
 import dev.podidentity.domain.ServiceException;
 import dev.podidentity.domain.SubjectBinding;
@@ -23,7 +24,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * AssumeRoleForPodIdentity: verify the pod's token against its cluster's keys (held in memory for
  * {@link #KEY_CACHE_TTL}, 30 s, so a rotation takes effect within 30 s, at once for a token with an unknown kid),
- * read the subject's binding with one consistent read, mint credentials.
+ * read the subject's binding and the pod's tombstone in one round trip of consistent reads (a deleted pod's token is
+ * refused), mint credentials.
  * The cluster's pod token lifetime limit is cached with its keys, so a change takes effect within {@link #KEY_CACHE_TTL}.
  */
 public final class CredentialService {
@@ -68,7 +70,12 @@ public final class CredentialService {
             verified = PodTokenVerifier.verify(token, current.issuer(), current.keys(), now, current.maxTokenLifetime());
         }
         PodClaims pod = verified;
-        SubjectBinding binding = store.findBinding(cluster, pod.namespace(), pod.serviceAccount())
+        PodIdentityStore.PodLookup lookup = store.findBindingAndDeletion(cluster, pod.namespace(), pod.serviceAccount(),
+                pod.podUid());
+        if (lookup.deletion().filter(d -> d.gone(now)).isPresent()) {
+            throw new PodDeletedException(lookup.deletion().get());
+        }
+        SubjectBinding binding = lookup.binding()
                 .orElseThrow(() -> ServiceException.notFound("No Pod Identity Association found for service account "
                         + pod.serviceAccount() + " in namespace " + pod.namespace() + " of cluster " + cluster));
         return new Result(pod, binding, issuer.issue(binding, pod, current.arn()));

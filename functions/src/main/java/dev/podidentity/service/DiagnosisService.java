@@ -7,6 +7,8 @@ import dev.podidentity.domain.Cluster;
 import dev.podidentity.domain.ClusterName;
 import dev.podidentity.domain.DiagnosticCheck;
 import dev.podidentity.domain.DiagnosticStep;
+import dev.podidentity.domain.PodClaims;
+import dev.podidentity.domain.PodDeletion;
 import dev.podidentity.domain.PodIdentityStore;
 import dev.podidentity.domain.RoleArn;
 import dev.podidentity.domain.RoleInspector;
@@ -98,7 +100,8 @@ public final class DiagnosisService {
             steps.add(DiagnosticStep.pass(DiagnosticCheck.CLUSTER_REGISTERED, "Cluster " + cluster
                     + " is registered with issuer " + registered.issuer()));
         }
-        tokenSteps(steps, request, subject, registered);
+        PodClaims pod = tokenSteps(steps, request, subject, registered);
+        steps.add(podNotDeleted(cluster, pod));
 
         SubjectBinding binding = store.findBinding(cluster, subject.namespace(), subject.serviceAccount()).orElse(null);
         Association association = binding == null ? null
@@ -122,11 +125,12 @@ public final class DiagnosisService {
         return new Diagnosis(steps);
     }
 
-    private void tokenSteps(List<DiagnosticStep> steps, Request request, Subject subject, Cluster cluster) {
+    /** The token's steps; answers the pod the token names when its claims could be read (else null). */
+    private PodClaims tokenSteps(List<DiagnosticStep> steps, Request request, Subject subject, Cluster cluster) {
         if (request.token() == null || request.token().isEmpty()) {
             TOKEN_STEPS.forEach(c -> steps.add(DiagnosticStep.skip(c, "Not checked: pass token, the pod's projected"
                     + " token (kubectl exec POD -- cat /var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token)")));
-            return;
+            return null;
         }
         JWKSet keys = null;
         if (cluster != null) {
@@ -139,7 +143,7 @@ public final class DiagnosisService {
         if (keys == null) {
             String why = cluster == null ? "the cluster is not registered" : "the cluster's stored keys are unreadable";
             TOKEN_STEPS.forEach(c -> steps.add(DiagnosticStep.skip(c, "Not checked: " + why)));
-            return;
+            return null;
         }
         TokenInspection inspection = PodTokenVerifier.inspect(request.token(), cluster.issuer(), keys, clock.instant(),
                 java.time.Duration.ofSeconds(cluster.acceptedPodTokenLifetimeSeconds(clock.instant())));
@@ -166,6 +170,29 @@ public final class DiagnosisService {
                             + subject.serviceAccount() + " in " + subject.namespace()
                             + " (spec.serviceAccountName), or diagnose the service account the token names"));
         }
+        return inspection.pod();
+    }
+
+    /** The broker's tombstone check, for the pod the token names. */
+    private DiagnosticStep podNotDeleted(String cluster, PodClaims pod) {
+        if (pod == null || pod.podUid() == null) {
+            return DiagnosticStep.skip(DiagnosticCheck.POD_NOT_DELETED, "Not checked: needs a token that passes"
+                    + " every token check (the broker looks deletions up for verified tokens only)");
+        }
+        PodDeletion deletion = store.findPodDeletion(cluster, pod.podUid()).orElse(null);
+        String named = "Pod " + Text.printable(pod.namespace()) + "/" + Text.printable(pod.podName())
+                + " (uid " + Text.printable(pod.podUid()) + ")";
+        if (deletion == null) {
+            return DiagnosticStep.pass(DiagnosticCheck.POD_NOT_DELETED, named + " has not been deleted");
+        }
+        if (!deletion.gone(clock.instant())) {
+            return DiagnosticStep.pass(DiagnosticCheck.POD_NOT_DELETED, named + " is terminating: its tokens are"
+                    + " refused from " + deletion.deletedAt() + ", when its grace period ends");
+        }
+        return DiagnosticStep.fail(DiagnosticCheck.POD_NOT_DELETED, named + " was deleted at " + deletion.deletedAt()
+                        + ": a deleted pod's tokens are refused",
+                "Use a token of a running pod: the agent stops asking for this pod once refused; a pod re-created with"
+                        + " the same name has a new UID and a new token, and works");
     }
 
     private static DiagnosticCheck step(TokenCheck check) {

@@ -6,6 +6,7 @@ import dev.podidentity.domain.Cluster;
 import dev.podidentity.domain.ConflictException;
 import dev.podidentity.domain.IdempotencyKey;
 import dev.podidentity.domain.Page;
+import dev.podidentity.domain.PodDeletion;
 import dev.podidentity.domain.PodIdentityStore;
 import dev.podidentity.domain.ServiceException;
 import dev.podidentity.domain.SubjectBinding;
@@ -44,6 +45,8 @@ public final class InMemoryStore implements PodIdentityStore {
     /** Bindings by cluster, then by subject key (namespace, service account: the listing order). */
     private final Map<String, NavigableMap<String, SubjectBinding>> bindings = new HashMap<>();
     private final Map<String, Token> tokens = new HashMap<>();
+    /** Pod tombstones by cluster and pod UID. */
+    private final Map<String, PodDeletion> deletions = new HashMap<>();
 
     public InMemoryStore(Clock clock) {
         this(clock, MAX_ASSOCIATIONS_PER_CLUSTER);
@@ -215,6 +218,26 @@ public final class InMemoryStore implements PodIdentityStore {
     @Override
     public synchronized Optional<SubjectBinding> findBinding(String clusterName, String namespace, String serviceAccount) {
         return Optional.ofNullable(bindings(clusterName).get(subjectKey(namespace, serviceAccount)));
+    }
+
+    // ------------------------------------------------------------ pod deletions
+
+    @Override
+    public synchronized PodLookup findBindingAndDeletion(String clusterName, String namespace, String serviceAccount,
+                                                         String podUid) {
+        return new PodLookup(findBinding(clusterName, namespace, serviceAccount), findPodDeletion(clusterName, podUid));
+    }
+
+    /** Keeps the earlier deletion time, as DynamoStore's condition does. */
+    @Override
+    public synchronized void recordPodDeletion(PodDeletion deletion) {
+        deletions.merge(deletion.clusterName() + "#" + deletion.podUid(), deletion,
+                (stored, candidate) -> candidate.deletedAt().isBefore(stored.deletedAt()) ? candidate : stored);
+    }
+
+    @Override
+    public synchronized Optional<PodDeletion> findPodDeletion(String clusterName, String podUid) {
+        return Optional.ofNullable(deletions.get(clusterName + "#" + podUid));
     }
 
     // ----------------------------------------------------------------- helpers

@@ -96,7 +96,8 @@ class ClusterInstallTest {
                 EXECUTE_API + "/clusters/dry-1", "nothing was registered or applied");
         List<JsonNode> objects = parseAll(r.stdout());
         assertThat(objects).extracting(o -> o.path("kind").asText())
-                .containsExactlyInAnyOrder("Namespace", "DaemonSet", "MutatingWebhookConfiguration");
+                .containsExactlyInAnyOrder("Namespace", "DaemonSet", "MutatingWebhookConfiguration",
+                        "ValidatingWebhookConfiguration");
 
         JsonNode ds = only(objects, "DaemonSet");
         String namespace = ds.at("/metadata/namespace").asText();
@@ -153,6 +154,23 @@ class ClusterInstallTest {
         assertThat(exclusion.path("key").asText()).isEqualTo("kubernetes.io/metadata.name");
         assertThat(exclusion.path("operator").asText()).isEqualTo("NotIn");
         assertThat(texts(exclusion.path("values"))).containsExactly(namespace);
+
+        // pod deletions: the same URL and exclusions, never blocking, nothing written on a dry run
+        JsonNode deletions = only(objects, "ValidatingWebhookConfiguration").path("webhooks").get(0);
+        assertThat(deletions.at("/clientConfig/url").asText()).isEqualTo(webhookUrl);
+        assertThat(deletions.path("failurePolicy").asText()).isEqualTo("Ignore");
+        assertThat(deletions.path("sideEffects").asText()).isEqualTo("NoneOnDryRun");
+        assertThat(texts(deletions.path("admissionReviewVersions"))).containsExactly("v1");
+        assertThat(deletions.path("timeoutSeconds").asInt()).isEqualTo(webhook.path("timeoutSeconds").asInt());
+        JsonNode deleteRule = deletions.path("rules").get(0);
+        assertThat(texts(deleteRule.path("operations"))).containsExactly("DELETE");
+        assertThat(texts(deleteRule.path("resources"))).containsExactly("pods");
+        // both mutating entries' exclusions and opt-outs (the fail-closed split aside): the agent's namespace, opted out
+        JsonNode deletionNamespaces = deletions.at("/namespaceSelector/matchExpressions");
+        assertThat(deletionNamespaces).hasSize(2);
+        assertThat(deletionNamespaces.get(0)).isEqualTo(webhook.at("/namespaceSelector/matchExpressions").get(0));
+        assertThat(deletionNamespaces.get(1)).isEqualTo(webhook.at("/namespaceSelector/matchExpressions").get(1));
+        assertThat(deletions.path("objectSelector")).isEqualTo(webhook.path("objectSelector"));
     }
 
     @Test
@@ -185,7 +203,8 @@ class ClusterInstallTest {
         assertThat(r.exit()).as(r.stderr()).isZero();
         List<JsonNode> objects = parseAll(r.stdout());
         assertThat(objects).extracting(o -> o.path("kind").asText())
-                .containsExactlyInAnyOrder("Namespace", "DaemonSet", "MutatingWebhookConfiguration");
+                .containsExactlyInAnyOrder("Namespace", "DaemonSet", "MutatingWebhookConfiguration",
+                        "ValidatingWebhookConfiguration");
         JsonNode agent = named(only(objects, "DaemonSet").at("/spec/template/spec/containers"), AGENT);
         assertThat(flags(agent.path("args"))).containsEntry("--cluster-name", "my-cluster");
         assertThat(env(agent.path("env"))).containsEntry("AWS_REGION", "us-east-1");
@@ -203,9 +222,11 @@ class ClusterInstallTest {
                 "--webhook-url", "https://hooks.internal.example/clusters/ca-1/admission/k");
 
         assertThat(r.exit()).as(r.stderr()).isZero();
-        JsonNode webhook = only(parseAll(r.stdout()), "MutatingWebhookConfiguration").path("webhooks").get(0);
-        assertThat(new String(Base64.getDecoder().decode(webhook.at("/clientConfig/caBundle").asText()),
-                StandardCharsets.UTF_8)).isEqualTo(pem);
+        for (String kind : List.of("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration")) {
+            JsonNode webhook = only(parseAll(r.stdout()), kind).path("webhooks").get(0);
+            assertThat(new String(Base64.getDecoder().decode(webhook.at("/clientConfig/caBundle").asText()),
+                    StandardCharsets.UTF_8)).as(kind).isEqualTo(pem);
+        }
     }
 
     @Test

@@ -13,6 +13,7 @@ import dev.podidentity.domain.ConflictException;
 import dev.podidentity.domain.ErrorCode;
 import dev.podidentity.domain.IdempotencyKey;
 import dev.podidentity.domain.Page;
+import dev.podidentity.domain.PodDeletion;
 import dev.podidentity.domain.ServiceException;
 import java.net.URI;
 import java.time.Clock;
@@ -309,6 +310,38 @@ abstract class DynamoStoreTest {
         assertThat(responses.get(0).item()).containsEntry("pk", present.get("pk"))
                 .containsEntry("associationCount", AttributeValue.fromN("0"));
         assertThat(responses.get(1).item()).as("no item for an absent key").isNullOrEmpty();
+    }
+
+    @Test
+    void podDeletions_areReadWithTheBinding_inOneBatch_keepTheEarlierTime_andCarryTheTtl() {
+        String name = TestStack.unique("store-d");
+        store.registerCluster(cluster(name));
+        Association a = store.createAssociation(association(name, "ns", "sa"), null);
+        var none = store.findBindingAndDeletion(name, "ns", "sa", "uid-1");
+        assertThat(none.binding()).contains(store.findBinding(name, "ns", "sa").orElseThrow());
+        assertThat(none.binding().orElseThrow().associationId()).isEqualTo(a.associationId());
+        assertThat(none.deletion()).isEmpty();
+
+        PodDeletion later = new PodDeletion(name, "uid-1", "ns", "pod-1", NOW.plusSeconds(30), NOW.plusSeconds(3690));
+        PodDeletion earlier = new PodDeletion(name, "uid-1", "ns", "pod-1", NOW, NOW.plusSeconds(3660));
+        store.recordPodDeletion(later);
+        store.recordPodDeletion(earlier);
+        store.recordPodDeletion(later);
+        var both = store.findBindingAndDeletion(name, "ns", "sa", "uid-1");
+        assertThat(both.binding()).isEqualTo(none.binding());
+        assertThat(both.deletion()).contains(earlier);
+        assertThat(store.findPodDeletion(name, "uid-1")).contains(earlier);
+        var item = dynamo.getItem(r -> r.tableName(LocalStack.TABLE).consistentRead(true).key(Map.of(
+                "pk", AttributeValue.fromS("CLUSTER#" + name), "sk", AttributeValue.fromS("POD#uid-1")))).item();
+        assertThat(item).as("DynamoDB TTL removes it once no token of the pod can be valid")
+                .containsEntry(dev.podidentity.adapter.dynamodb.TableSchema.TTL_ATTRIBUTE,
+                        AttributeValue.fromN(Long.toString(earlier.expiresAt().getEpochSecond())));
+
+        var tombstoneOnly = store.findBindingAndDeletion(name, "ns", "other", "uid-1");
+        assertThat(tombstoneOnly.binding()).isEmpty();
+        assertThat(tombstoneOnly.deletion()).contains(earlier);
+        assertThat(store.findBindingAndDeletion(name, "ns", "sa", "uid-2").deletion()).as("another pod").isEmpty();
+        assertThat(store.findBindingAndDeletion(name + "-x", "ns", "sa", "uid-1").deletion()).as("another cluster").isEmpty();
     }
 
     @Test

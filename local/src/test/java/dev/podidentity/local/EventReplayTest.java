@@ -58,6 +58,7 @@ class EventReplayTest {
         expect("admit-pod-update-operation", 400, "InvalidRequestException");
         expect("admit-pod-conflict", 200, null);
         expect("admit-pod-unknown-cluster", 403, "AccessDeniedException");
+        expect("admit-pod-delete", 200, null);
         expect("get-webhook-identities", 200, null);
         expect("list-associations", 200, null);
         expect("list-associations-by-namespace", 200, null);
@@ -184,6 +185,15 @@ class EventReplayTest {
                 StandardCharsets.UTF_8)).contains("/spec/containers/0/env/-", "/spec/volumes");
         assertThat(body(RESPONSES.get("admit-pod-update-operation.json")).path("response").path("uid").asText())
                 .isEqualTo("705ab4f5-6393-11e8-b7cc-42010a800004");
+        JsonNode deleted = body(RESPONSES.get("admit-pod-delete.json"));
+        assertThat(deleted.path("response").path("uid").asText()).isEqualTo("705ab4f5-6393-11e8-b7cc-42010a800005");
+        assertThat(deleted.path("response").path("allowed").asBoolean()).isTrue();
+        assertThat(deleted.path("response").has("patch")).isFalse();
+        try (var dynamo = TestStack.dynamo()) {
+            assertThat(new dev.podidentity.adapter.dynamodb.DynamoStore(dynamo, LocalStack.TABLE, java.time.Clock.systemUTC())
+                    .findPodDeletion("demo", "3f1c9a52-8d0e-4b7a-9a51-0c2f6e7d8b11")).as("the deleted pod's tombstone")
+                    .hasValueSatisfying(d -> assertThat(d.podName()).isEqualTo("demo-app-7c9f-x2k4q"));
+        }
         assertThat(body(RESPONSES.get("get-webhook-identities.json")).path("identities").toString())
                 .contains("{\"namespace\":\"default\",\"serviceAccount\":\"demo-app\"}");
         assertThat(body(RESPONSES.get("assume-role-for-pod-identity-token-too-long.json")).path("message").asText())

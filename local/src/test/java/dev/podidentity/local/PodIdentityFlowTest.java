@@ -45,13 +45,7 @@ class PodIdentityFlowTest {
         stack = TestStack.get();
         eks = TestStack.eks();
         cluster = stack.localCluster().name();
-        // the stock agent signs for eks-auth with its node credentials; the route ignores that signature
-        eksAuth = EksAuthClient.builder()
-                .endpointOverride(URI.create(stack.apiUrl()))
-                .region(Region.of(stack.region()))
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIANODEROLE0000", "node-secret")))
-                .httpClient(UrlConnectionHttpClient.create())
-                .build();
+        eksAuth = TestStack.eksAuth();
     }
 
     @AfterAll

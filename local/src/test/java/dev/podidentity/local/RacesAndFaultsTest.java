@@ -149,7 +149,8 @@ class RacesAndFaultsTest {
         eks.createPodIdentityAssociation(r -> r.clusterName(cluster).namespace(ns).serviceAccount("sa").roleArn(role));
         String token = tokenFor(ns);
         stack.dynamo().setHangDuration(Duration.ofSeconds(5));
-        stack.dynamo().setFault(TransactionalDynamo.Fault.HANG, Set.of("GetItem"));
+        // every read the broker makes: the cluster (GetItem), the binding and the pod's tombstone (BatchGetItem)
+        stack.dynamo().setFault(TransactionalDynamo.Fault.HANG, Set.of("GetItem", "BatchGetItem"));
         try (EksAuthClient auth = eksAuth()) {
             long start = System.nanoTime();
             assertThatThrownBy(() -> auth.assumeRoleForPodIdentity(r -> r.clusterName(stack.localCluster().name()).token(token)))

@@ -7,12 +7,14 @@ import dev.podidentity.domain.Association;
 import dev.podidentity.domain.AssociationId;
 import dev.podidentity.domain.Cluster;
 import dev.podidentity.domain.IdempotencyKey;
+import dev.podidentity.domain.PodDeletion;
 import dev.podidentity.domain.PodIdentityStore;
 import dev.podidentity.domain.ServiceException;
 import dev.podidentity.testing.InMemoryStore;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -97,6 +99,26 @@ class StoreParityTest {
                 Arguments.of("association in an unregistered cluster", (Scenario) (s, c, id1, id2) ->
                         s.createAssociation(association(c + "-absent", id1, "sa"), null)),
                 Arguments.of("unregistered cluster deleted", (Scenario) (s, c, id1, id2) -> s.deleteCluster(c + "-absent")));
+    }
+
+    /** Tombstones: the earlier deletion time stands on both stores, read alone or with the binding. */
+    @org.junit.jupiter.api.Test
+    void bothStores_keepTheEarlierPodDeletion_andReadItWithTheBinding() {
+        String cluster = TestStack.unique("parity-d");
+        String id = AssociationId.random().value();
+        List<String> seen = new java.util.ArrayList<>();
+        for (PodIdentityStore store : List.of(new DynamoStore(dynamo, LocalStack.TABLE, Clock.systemUTC()),
+                new InMemoryStore(Clock.systemUTC()))) {
+            store.registerCluster(cluster(cluster));
+            store.createAssociation(association(cluster, id, "sa"), null);
+            store.recordPodDeletion(new PodDeletion(cluster, "u1", "ns", "p", NOW.plusSeconds(30), NOW.plusSeconds(90)));
+            store.recordPodDeletion(new PodDeletion(cluster, "u1", "ns", "p", NOW, NOW.plusSeconds(60)));
+            store.recordPodDeletion(new PodDeletion(cluster, "u1", "ns", "p", NOW.plusSeconds(10), NOW.plusSeconds(70)));
+            seen.add(store.findBindingAndDeletion(cluster, "ns", "sa", "u1") + " | "
+                    + store.findBindingAndDeletion(cluster, "ns", "sa", "u2") + " | " + store.findPodDeletion(cluster, "u1"));
+        }
+        assertThat(seen.get(0)).contains("deletedAt=" + NOW, "associationId=" + id);
+        assertThat(seen.get(1)).isEqualTo(seen.get(0));
     }
 
     @FunctionalInterface

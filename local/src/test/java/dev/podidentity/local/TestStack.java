@@ -4,10 +4,12 @@ import java.net.URI;
 import java.util.concurrent.atomic.AtomicInteger;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.eks.EksClient;
+import software.amazon.awssdk.services.eksauth.EksAuthClient;
 import software.amazon.awssdk.services.iam.IamClient;
 
 /** One local stack per test JVM, and SDK clients pointed at it. */
@@ -37,6 +39,19 @@ public final class TestStack {
 
     public static EksClient eks(AwsCredentials credentials) {
         return get().eksClient(credentials);
+    }
+
+    /**
+     * The real EKS Auth client on the local API, signing with node credentials as the stock agent does (the route
+     * ignores the signature); close it after use.
+     */
+    public static EksAuthClient eksAuth() {
+        return EksAuthClient.builder()
+                .endpointOverride(URI.create(get().apiUrl()))
+                .region(Region.of(get().region()))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIANODEROLE0000", "node-secret")))
+                .httpClient(UrlConnectionHttpClient.create())
+                .build();
     }
 
     public static IamClient iam() {

@@ -185,7 +185,9 @@ class StackTemplateTest {
     @Test
     void broker_mayReadTheTableAndAssumeRoles_only() {
         List<String> actions = actionsOf("AssumeRoleForPodIdentityRole");
-        assertThat(actions).filteredOn(a -> a.startsWith("dynamodb:")).containsExactly("dynamodb:GetItem");
+        assertThat(actions).filteredOn(a -> a.startsWith("dynamodb:"))
+                .as("the cluster's item; the binding and the pod's tombstone in one batch")
+                .containsExactlyInAnyOrder("dynamodb:GetItem", "dynamodb:BatchGetItem");
         assertThat(actions).filteredOn(a -> a.startsWith("iam:")).isEmpty();
         assertThat(actions).contains("sts:AssumeRole", "sts:TagSession");
     }
@@ -198,7 +200,8 @@ class StackTemplateTest {
             assertThat(dynamo).as(route.operation() + ": exactly the route's table actions")
                     .isEqualTo(route.tableActions().stream().map(TableAction::iamAction).collect(Collectors.toSet()));
             if (route.has(Capability.ASSUMES_ROLES)) {
-                assertThat(dynamo).as("the broker only reads").containsExactly("dynamodb:GetItem");
+                assertThat(dynamo).as("the broker only reads")
+                        .containsExactlyInAnyOrder("dynamodb:GetItem", "dynamodb:BatchGetItem");
                 continue;
             }
             assertThat(actions).as(route.operation()).doesNotContain("sts:AssumeRole", "sts:TagSession");
@@ -246,11 +249,12 @@ class StackTemplateTest {
     }
 
     @Test
-    void admitPod_hasNoGatewayAuth_readsOneItemOnly_andIsBoundedLikeTheBroker() {
+    void admitPod_hasNoGatewayAuth_readsItems_writesTombstones_andIsBoundedLikeTheBroker() {
         assertThat(apiMethods(synth)).contains("POST /clusters/{name}/admission/{webhookKey} NONE",
                 "GET /clusters/{name}/webhook-identities AWS_IAM");
         List<String> actions = actionsOf("AdmitPodRole");
-        assertThat(actions).filteredOn(a -> a.startsWith("dynamodb:")).containsExactly("dynamodb:GetItem");
+        assertThat(actions).filteredOn(a -> a.startsWith("dynamodb:")).as("reads; PutItem for deleted pods' tombstones")
+                .containsExactlyInAnyOrder("dynamodb:GetItem", "dynamodb:PutItem");
         assertThat(actions).filteredOn(a -> a.startsWith("sts:") || a.startsWith("iam:")).isEmpty();
         Map<String, Object> env = map(map(props(synth.resources().get("AdmitPodFunction")).get("Environment")).get("Variables"));
         assertThat(env).containsEntry("SDK_CALL_TIMEOUT_MS", "900");

@@ -15,6 +15,7 @@ import dev.podidentity.domain.ConflictException;
 import dev.podidentity.domain.ErrorCode;
 import dev.podidentity.domain.IdempotencyKey;
 import dev.podidentity.domain.Page;
+import dev.podidentity.domain.PodDeletion;
 import dev.podidentity.domain.PodIdentityStore;
 import dev.podidentity.domain.ServiceException;
 import dev.podidentity.domain.SubjectBinding;
@@ -30,9 +31,11 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.Delete;
+import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.Put;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
@@ -372,6 +375,65 @@ public final class DynamoStore implements PodIdentityStore {
     @Override
     public Optional<SubjectBinding> findBinding(String clusterName, String namespace, String serviceAccount) {
         return getItem(ItemMapper.bindingKey(clusterName, namespace, serviceAccount)).map(ItemMapper::binding);
+    }
+
+    // ------------------------------------------------------------ pod deletions
+
+    @Override
+    public PodLookup findBindingAndDeletion(String clusterName, String namespace, String serviceAccount, String podUid) {
+        Map<String, AttributeValue> bindingKey = ItemMapper.bindingKey(clusterName, namespace, serviceAccount);
+        Map<String, AttributeValue> podKey = ItemMapper.podDeletionKey(clusterName, podUid);
+        // one BatchGetItem with strongly consistent reads: one round trip, one read unit per item (a TransactGetItems
+        // costs two per item and serializes with writes; the two items need no common snapshot)
+        List<Map<String, AttributeValue>> pending = List.of(bindingKey, podKey);
+        Optional<SubjectBinding> binding = Optional.empty();
+        Optional<PodDeletion> deletion = Optional.empty();
+        for (int attempt = 1; ; attempt++) {
+            List<Map<String, AttributeValue>> keys = pending;
+            BatchGetItemResponse response;
+            try {
+                response = dynamo.batchGetItem(r -> r.requestItems(Map.of(table,
+                        KeysAndAttributes.builder().keys(keys).consistentRead(true).build())));
+            } catch (SdkException e) {
+                throw translate(e);
+            }
+            for (Map<String, AttributeValue> item : response.responses().getOrDefault(table, List.of())) {
+                if (bindingKey.get(TableSchema.SK).equals(item.get(TableSchema.SK))) {
+                    binding = Optional.of(ItemMapper.binding(item));
+                } else {
+                    deletion = Optional.of(ItemMapper.podDeletion(item));
+                }
+            }
+            KeysAndAttributes unprocessed = response.hasUnprocessedKeys() ? response.unprocessedKeys().get(table) : null;
+            if (unprocessed == null || !unprocessed.hasKeys() || unprocessed.keys().isEmpty()) {
+                return new PodLookup(binding, deletion);
+            }
+            if (attempt >= TRANSACTION_ATTEMPTS) {
+                // DynamoDB leaves keys unprocessed when it throttles the table
+                throw new ServiceException(ErrorCode.THROTTLING, "The data store is throttling requests; retry with backoff");
+            }
+            pending = unprocessed.keys();
+            backoff(attempt);
+        }
+    }
+
+    @Override
+    public void recordPodDeletion(PodDeletion deletion) {
+        try {
+            dynamo.putItem(r -> r.tableName(table)
+                    .item(ItemMapper.podDeletionItem(deletion))
+                    .conditionExpression("attribute_not_exists(pk) OR deletedAt > :deletedAt")
+                    .expressionAttributeValues(Map.of(":deletedAt", Attributes.instant(deletion.deletedAt()))));
+        } catch (ConditionalCheckFailedException earlier) {
+            // a tombstone with an earlier (or the same) deletion time is already there: it stands
+        } catch (SdkException e) {
+            throw translate(e);
+        }
+    }
+
+    @Override
+    public Optional<PodDeletion> findPodDeletion(String clusterName, String podUid) {
+        return getItem(ItemMapper.podDeletionKey(clusterName, podUid)).map(ItemMapper::podDeletion);
     }
 
     // ----------------------------------------------------------------- helpers

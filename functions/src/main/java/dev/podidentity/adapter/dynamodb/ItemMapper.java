@@ -12,7 +12,9 @@ import static dev.podidentity.adapter.dynamodb.Attributes.stringMap;
 import dev.podidentity.domain.Association;
 import dev.podidentity.domain.AssociationSummary;
 import dev.podidentity.domain.Cluster;
+import dev.podidentity.domain.PodDeletion;
 import dev.podidentity.domain.SubjectBinding;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -46,6 +48,9 @@ final class ItemMapper {
     static final String REGION = "awsRegion";
     static final String PREVIOUS_POD_TOKEN_LIFETIME = "previousPodTokenLifetimeSeconds";
     static final String POD_TOKEN_LIFETIME_EFFECTIVE_AT = "podTokenLifetimeEffectiveAt";
+    static final String POD_UID = "podUid";
+    static final String POD_NAME = "podName";
+    static final String DELETED_AT = "deletedAt";
 
     private ItemMapper() {
     }
@@ -68,6 +73,28 @@ final class ItemMapper {
 
     static Map<String, AttributeValue> tokenKey(String clusterName, String token) {
         return key(TableSchema.clusterPk(clusterName), TableSchema.tokenSk(token));
+    }
+
+    static Map<String, AttributeValue> podDeletionKey(String clusterName, String podUid) {
+        return key(TableSchema.clusterPk(clusterName), TableSchema.podSk(podUid));
+    }
+
+    /** The tombstone; DynamoDB's TTL removes it at {@code expiresAt} (epoch seconds). */
+    static Map<String, AttributeValue> podDeletionItem(PodDeletion d) {
+        Map<String, AttributeValue> item = new HashMap<>(podDeletionKey(d.clusterName(), d.podUid()));
+        item.put(CLUSTER_NAME, s(d.clusterName()));
+        item.put(POD_UID, s(d.podUid()));
+        item.put(NAMESPACE, s(d.namespace()));
+        item.put(POD_NAME, s(d.podName()));
+        item.put(DELETED_AT, instant(d.deletedAt()));
+        item.put(TableSchema.TTL_ATTRIBUTE, n(d.expiresAt().getEpochSecond()));
+        return item;
+    }
+
+    static PodDeletion podDeletion(Map<String, AttributeValue> item) {
+        return new PodDeletion(string(item, CLUSTER_NAME), string(item, POD_UID), string(item, NAMESPACE),
+                string(item, POD_NAME), instant(item, DELETED_AT),
+                Instant.ofEpochSecond(number(item, TableSchema.TTL_ATTRIBUTE)));
     }
 
     static Map<String, AttributeValue> associationItem(Association a) {

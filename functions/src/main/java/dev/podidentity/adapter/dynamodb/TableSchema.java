@@ -11,7 +11,7 @@ public final class TableSchema {
     public static final String CLUSTERS_INDEX = "clusters";
     public static final String CLUSTERS_INDEX_PK = "gsi1pk";
     public static final String CLUSTERS_INDEX_SK = "gsi1sk";
-    /** Epoch seconds after which DynamoDB's TTL may delete the item (request tokens only). */
+    /** Epoch seconds after which DynamoDB's TTL may delete the item (request tokens and pod tombstones). */
     public static final String TTL_ATTRIBUTE = "expiresAt";
 
     static final String CLUSTER_PREFIX = "CLUSTER#";
@@ -20,6 +20,7 @@ public final class TableSchema {
     static final String ASSOCIATION_PREFIX = "ASSOCIATION#";
     static final String SUBJECT_PREFIX = "SUBJECT#";
     static final String TOKEN_PREFIX = "TOKEN#";
+    static final String POD_PREFIX = "POD#";
 
     private TableSchema() {
     }
@@ -42,5 +43,10 @@ public final class TableSchema {
 
     static String tokenSk(String token) {
         return TOKEN_PREFIX + token;
+    }
+
+    /** A deleted pod's tombstone, by the pod's UID, in its cluster's partition. */
+    static String podSk(String podUid) {
+        return POD_PREFIX + podUid;
     }
 }

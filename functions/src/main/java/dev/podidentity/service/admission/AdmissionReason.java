@@ -13,11 +13,15 @@ public enum AdmissionReason {
     NOT_ASSOCIATED("NotAssociated"),
     /** An associated pod has its own volume or mount where the token goes: allowed without a patch, with a warning. */
     CONFLICT("Conflict"),
+    /** A DELETE review of a pod that carries our token: its tombstone is written (or an earlier one stands). */
+    POD_DELETED("PodDeleted"),
+    /** A DELETE review of a pod without our token, or a dry run: allowed, nothing written, no table call. */
+    DELETE_IGNORED("DeleteIgnored"),
     /** The key in the URL is not the cluster's (403): the cluster's webhook URL is stale or forged. */
     REFUSED_KEY("RefusedKey"),
     /** The URL names no registered cluster (403, indistinguishable from a wrong key for the caller). */
     UNKNOWN_CLUSTER("UnknownCluster"),
-    /** The body is not a pod CREATE AdmissionReview (400). */
+    /** The body is not a pod CREATE or DELETE AdmissionReview (400). */
     MALFORMED("Malformed"),
     /** The data store failed: the pod was allowed without a patch, or the request refused (503) when unauthenticated. */
     STORE_FAILURE("StoreFailure"),

@@ -65,12 +65,19 @@ public final class AdmissionService {
 
     /**
      * The answer: the request's uid, the patch (null: none), our own failure (null: none) when there was one, the
-     * pod's subject when it was read, why, and the warnings for the AdmissionResponse.
+     * pod's subject when it was read, why, the warnings for the AdmissionResponse, and what became of a DELETE review
+     * ({@code deletion}; null for CREATE).
      */
     public record Outcome(String uid, ArrayNode patch, String failure, String namespace, String serviceAccount,
-                          AdmissionReason reason, List<String> warnings) {
+                          AdmissionReason reason, List<String> warnings, PodDeletions.Result deletion) {
         public Outcome {
             warnings = warnings == null ? List.of() : List.copyOf(warnings);
+        }
+
+        /** The outcome of a CREATE review. */
+        public Outcome(String uid, ArrayNode patch, String failure, String namespace, String serviceAccount,
+                       AdmissionReason reason, List<String> warnings) {
+            this(uid, patch, failure, namespace, serviceAccount, reason, warnings, null);
         }
     }
 
@@ -109,13 +116,15 @@ public final class AdmissionService {
      * {@code afterMiss}: read because a key did not match (or the cluster was unknown), so further misses wait for
      * {@link #MISS_REREAD_INTERVAL}; the first miss after any other read re-reads at once (a rotated key works at once).
      */
-    private record ClusterWebhook(String keyHash, PodPatch.Target target, Instant loadedAt, boolean afterMiss) {
+    private record ClusterWebhook(String keyHash, PodPatch.Target target, int tombstoneLifetimeSeconds, Instant loadedAt,
+                                  boolean afterMiss) {
     }
 
     private final PodIdentityStore store;
     private final Clock clock;
     private final String serviceRegion;
     private final Map<String, ClusterWebhook> clusters = new ConcurrentHashMap<>();
+    private final PodDeletions deletions;
 
     public AdmissionService(PodIdentityStore store, Clock clock) {
         this(store, clock, null);
@@ -126,6 +135,7 @@ public final class AdmissionService {
         this.store = store;
         this.clock = clock;
         this.serviceRegion = serviceRegion;
+        this.deletions = new PodDeletions(store, clock);
     }
 
     /** The reason a refusal of {@link #admit} stands for (for the metric); null for an error of ours or priming's. */
@@ -144,6 +154,9 @@ public final class AdmissionService {
         ClusterWebhook webhook = authorize(clusterName, webhookKey);
         JsonNode request = review(body.get());
         String uid = request.path("uid").textValue();
+        if ("DELETE".equals(request.path("operation").textValue())) {
+            return deletions.admit(new ClusterName(clusterName).value(), webhook.tombstoneLifetimeSeconds(), request);
+        }
         String namespace = text(request, "namespace", uid);
         JsonNode pod = request.get("object");
         if (namespace == null && pod != null) {
@@ -249,10 +262,11 @@ public final class AdmissionService {
             }
         }
         ClusterWebhook loaded = found == null || found.webhookKeyHash() == null
-                ? new ClusterWebhook(null, null, now, true)
+                ? new ClusterWebhook(null, null, 0, now, true)
                 : new ClusterWebhook(found.webhookKeyHash(), new PodPatch.Target(found.podTokenLifetimeSeconds(),
                         found.effectiveIpFamily().credentialsUri(), found.region() != null ? found.region() : serviceRegion),
-                        now, afterMiss);
+                        // a deleted pod's tokens are accepted up to the longest lifetime the cluster may still accept
+                        Math.max(found.podTokenLifetimeSeconds(), found.previousPodTokenLifetimeSeconds()), now, afterMiss);
         clusters.put(cluster, loaded);
         return loaded;
     }
@@ -296,9 +310,11 @@ public final class AdmissionService {
                     + kind.path("group").asText("") + "/" + kind.path("kind").asText("?")
                     + "): the webhook's rules must select CREATE of pods only");
         }
-        if (!"CREATE".equals(request.path("operation").textValue())) {
-            throw new MalformedReviewException(uid, "only CREATE is admitted here (request.operation is "
-                    + request.path("operation").asText("missing") + "): the webhook's rules must select CREATE only");
+        String operation = request.path("operation").textValue();
+        if (!"CREATE".equals(operation) && !"DELETE".equals(operation)) {
+            throw new MalformedReviewException(uid, "only CREATE and DELETE are admitted here (request.operation is "
+                    + request.path("operation").asText("missing") + "): the webhooks' rules must select CREATE"
+                    + " (mutating) and DELETE (validating) only");
         }
         return request;
     }
@@ -320,7 +336,7 @@ public final class AdmissionService {
     }
 
     /** A store timeout (an SDK call or socket timed out somewhere in the cause chain) or another store failure. */
-    private static AdmissionReason storeReason(RuntimeException e) {
+    static AdmissionReason storeReason(RuntimeException e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t.getClass().getSimpleName().contains("Timeout")) {
                 return AdmissionReason.STORE_TIMEOUT;
@@ -329,7 +345,7 @@ public final class AdmissionService {
         return AdmissionReason.STORE_FAILURE;
     }
 
-    private static String describe(RuntimeException e) {
+    static String describe(RuntimeException e) {
         return e instanceof ServiceException s ? s.code().wireName() + ": " + s.getMessage() : e.getClass().getSimpleName();
     }
 }

@@ -37,7 +37,7 @@ import java.util.Set;
 public final class PodTokenVerifier {
     public static final String AUDIENCE = "pods.eks.amazonaws.com";
     public static final int MAX_TOKEN_BYTES = 16 * 1024;
-    static final Duration SKEW = Duration.ofSeconds(60);
+    public static final Duration SKEW = Duration.ofSeconds(60);
     /** Kubernetes issues pod identity tokens for 24 h by default; allow twice that, refuse anything longer. */
     static final Duration MAX_LIFETIME = Duration.ofHours(48);
     private static final Set<JWSAlgorithm> ALGORITHMS = Set.of(JWSAlgorithm.RS256, JWSAlgorithm.RS384,

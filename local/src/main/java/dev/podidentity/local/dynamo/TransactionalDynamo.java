@@ -24,7 +24,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -60,6 +62,7 @@ public final class TransactionalDynamo implements AutoCloseable {
     /** Requests with an injected fault not answered yet. */
     private int faultedInFlight;
     private volatile Duration hang = Duration.ofSeconds(10);
+    private final Map<String, Map<String, AtomicInteger>> counted = new ConcurrentHashMap<>();
     private HttpServer server;
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -128,10 +131,39 @@ public final class TransactionalDynamo implements AutoCloseable {
         dynalite.close();
     }
 
+    /**
+     * Counts from now on the requests whose body contains {@code marker} (e.g. a test's unique cluster name), by
+     * operation: how tests prove that a path makes no table call, or exactly one.
+     */
+    public void countRequestsMentioning(String marker) {
+        counted.putIfAbsent(marker, new ConcurrentHashMap<>());
+    }
+
+    /** The requests counted for {@code marker} since {@link #countRequestsMentioning}, by operation. */
+    public Map<String, Integer> requestsMentioning(String marker) {
+        Map<String, AtomicInteger> byOperation = counted.getOrDefault(marker, Map.of());
+        Map<String, Integer> out = new TreeMap<>();
+        byOperation.forEach((operation, n) -> out.put(operation, n.get()));
+        return out;
+    }
+
+    private void count(String operation, byte[] body) {
+        if (counted.isEmpty()) {
+            return;
+        }
+        String text = new String(body, StandardCharsets.UTF_8);
+        counted.forEach((marker, byOperation) -> {
+            if (text.contains(marker)) {
+                byOperation.computeIfAbsent(operation, o -> new AtomicInteger()).incrementAndGet();
+            }
+        });
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         byte[] body = Http.readBody(exchange, 16 << 20);
         String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
         String operation = target != null && target.startsWith(PREFIX) ? target.substring(PREFIX.length()) : "";
+        count(operation, body);
         Fault f = fault;
         boolean inject = f != Fault.NONE && (faultOperations.isEmpty() || faultOperations.contains(operation))
                 && faultsLeft.getAndDecrement() > 0;
