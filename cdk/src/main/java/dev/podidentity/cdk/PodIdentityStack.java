@@ -83,6 +83,8 @@ public final class PodIdentityStack extends Stack {
     /** The nextToken HMAC key, generated at deploy time; readable only by the roles of routes that page. */
     private final Secret pageTokenKey;
     private final Map<String, Function> functions = new LinkedHashMap<>();
+    /** The CloudFormation custom resource provider; its service token is exported. */
+    private final CustomResourceProvider customResources;
 
     public PodIdentityStack(Construct scope, String id, StackProps stackProps, PodIdentityStackProps props) {
         super(scope, id, stackProps);
@@ -177,6 +179,8 @@ public final class PodIdentityStack extends Stack {
         }
         routes(props);
         alarms(props);
+        customResources = new CustomResourceProvider(this, "CustomResources", table, broker,
+                functionName("CustomResourceProvider"), props);
 
         new CfnOutput(this, "ApiUrl", software.amazon.awscdk.CfnOutputProps.builder()
                 .description("Endpoint of the association API and of EKS Auth (eks-pod-identity-agent --endpoint)")
@@ -222,6 +226,10 @@ public final class PodIdentityStack extends Stack {
 
     public Map<String, Function> functions() {
         return functions;
+    }
+
+    public CustomResourceProvider customResources() {
+        return customResources;
     }
 
     private Role role(String operation, String description) {
