@@ -193,6 +193,8 @@ public final class PodIdentityStack extends Stack {
                 .value(Fn.join("", List.of("aws pod-identity list-clusters --endpoint-url ", api.getUrl()))).build());
         new CfnOutput(this, "CredentialBrokerRoleArn", software.amazon.awscdk.CfnOutputProps.builder()
                 .description("Roles used by associations must trust this role (sts:AssumeRole, sts:TagSession)")
+                // exported for CDK apps and templates that write the trust policy (BrokerTrustedRole)
+                .exportName(getStackName() + "-CredentialBrokerRoleArn")
                 .value(broker.getRoleArn()).build());
         new CfnOutput(this, "TableName", software.amazon.awscdk.CfnOutputProps.builder().value(table.getTableName()).build());
         new CfnOutput(this, "TrustPolicy", software.amazon.awscdk.CfnOutputProps.builder()
