@@ -23,6 +23,7 @@ public final class PodIdentityAssociation extends Construct {
         properties.put("ClusterName", props.clusterName());
         properties.put("Namespace", props.namespace());
         properties.put("ServiceAccount", props.serviceAccount());
+        // a role of the app: its ARN (Fn::GetAtt) orders the association after the role and its trust policy
         properties.put("RoleArn", props.role().getRoleArn());
         if (props.targetRoleArn() != null) {
             properties.put("TargetRoleArn", props.targetRoleArn());
@@ -47,8 +48,6 @@ public final class PodIdentityAssociation extends Construct {
                 .resourceType(RESOURCE_TYPE)
                 .properties(properties)
                 .build();
-        // the role must exist (with its trust policy) before the service checks it
-        resource.getNode().addDependency(props.role());
     }
 
     /** CloudFormation's tag convention: a list of {Key, Value}, sorted so the template is stable. */

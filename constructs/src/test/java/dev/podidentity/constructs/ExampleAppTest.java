@@ -48,7 +48,6 @@ class ExampleAppTest {
         assertThat(p.get("SessionTags")).isEqualTo(List.of(Map.of("Key", "cost-center", "Value", "cc-42"),
                 Map.of("Key", "team", "Value", "payments")));
         assertThat(p.get("Tags")).isEqualTo(List.of(Map.of("Key", "owner", "Value", "platform")));
-        assertThat(list(association.get("DependsOn"))).anyMatch(d -> ((String) d).startsWith("PaymentsRole"));
 
         Map<String, Object> cluster = single(resources, PodIdentityCluster.RESOURCE_TYPE);
         assertThat(map(cluster.get("Properties"))).containsEntry("Name", "prod-eu")
