@@ -3,14 +3,12 @@ package dev.podidentity.cdk;
 import dev.podidentity.api.Route;
 import dev.podidentity.api.TableAction;
 import dev.podidentity.config.Settings;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import software.amazon.awscdk.Aws;
 import software.amazon.awscdk.CfnOutput;
 import software.amazon.awscdk.CfnOutputProps;
-import software.amazon.awscdk.RemovalPolicy;
 import software.amazon.awscdk.services.dynamodb.Table;
 import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.Role;
@@ -61,19 +59,9 @@ public final class CustomResourceProvider extends Construct {
                 .actions(List.of("iam:GetRole"))
                 .resources(List.of("arn:" + Aws.PARTITION + ":iam::" + Aws.ACCOUNT_ID + ":role/*"))
                 .build());
-        LogGroup logs = LogGroup.Builder.create(stack, "CustomResourceProviderLogs")
-                .logGroupName("/aws/lambda/" + functionName)
-                .retention(props.logRetention())
-                .removalPolicy(RemovalPolicy.DESTROY)
-                .build();
-        logs.grantWrite(role);
-        Map<String, String> env = new HashMap<>();
-        env.put(Settings.TABLE_NAME, table.getTableName());
-        env.put(Settings.ACCOUNT_ID, Aws.ACCOUNT_ID);
+        LogGroup logs = stack.logGroup("CustomResourceProviderLogs", functionName, role, props);
+        Map<String, String> env = stack.baseEnvironment(props);
         env.put(Settings.BROKER_ROLE_ARN, broker.getRoleArn());
-        env.put("POWERTOOLS_SERVICE_NAME", PodIdentityStack.SERVICE_NAME);
-        env.put("POWERTOOLS_LOG_LEVEL", props.logLevel());
-        env.put("JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1");
         function = Function.Builder.create(stack, FUNCTION_ID)
                 .functionName(functionName)
                 .description("CloudFormation custom resource provider (Custom::PodIdentityCluster, Custom::PodIdentityAssociation)")

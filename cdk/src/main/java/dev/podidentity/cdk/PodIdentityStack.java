@@ -256,13 +256,19 @@ public final class PodIdentityStack extends Stack {
         return name;
     }
 
-    private Function function(Route route, Role role, PodIdentityStackProps props) {
-        LogGroup logs = LogGroup.Builder.create(this, route.operation() + "Logs")
-                .logGroupName("/aws/lambda/" + functionName(route.operation()))
+    /** A function's log group, named after the function, with the stack's retention; its role may write to it. */
+    LogGroup logGroup(String id, String functionName, Role role, PodIdentityStackProps props) {
+        LogGroup logs = LogGroup.Builder.create(this, id)
+                .logGroupName("/aws/lambda/" + functionName)
                 .retention(props.logRetention())
                 .removalPolicy(RemovalPolicy.DESTROY)
                 .build();
         logs.grantWrite(role);
+        return logs;
+    }
+
+    /** The settings every function of the stack gets. */
+    Map<String, String> baseEnvironment(PodIdentityStackProps props) {
         Map<String, String> env = new HashMap<>();
         env.put(Settings.TABLE_NAME, table.getTableName());
         env.put(Settings.ACCOUNT_ID, Aws.ACCOUNT_ID);
@@ -271,6 +277,12 @@ public final class PodIdentityStack extends Stack {
         env.put("POWERTOOLS_LOG_LEVEL", props.logLevel());
         // C1 only: the fastest start for short-lived environments; SnapStart restores a warmed JVM anyway
         env.put("JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1");
+        return env;
+    }
+
+    private Function function(Route route, Role role, PodIdentityStackProps props) {
+        LogGroup logs = logGroup(route.operation() + "Logs", functionName(route.operation()), role, props);
+        Map<String, String> env = baseEnvironment(props);
         if (route.has(Capability.CHECKS_ROLES)) {
             env.put(Settings.BROKER_ROLE_ARN, broker.getRoleArn());
         }

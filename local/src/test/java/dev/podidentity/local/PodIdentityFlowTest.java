@@ -46,12 +46,7 @@ class PodIdentityFlowTest {
         eks = TestStack.eks();
         cluster = stack.localCluster().name();
         // the stock agent signs for eks-auth with its node credentials; the route ignores that signature
-        eksAuth = EksAuthClient.builder()
-                .endpointOverride(URI.create(stack.apiUrl()))
-                .region(Region.of(stack.region()))
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIANODEROLE0000", "node-secret")))
-                .httpClient(UrlConnectionHttpClient.create())
-                .build();
+        eksAuth = TestStack.eksAuth();
     }
 
     @AfterAll

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.podidentity.local.aws.AwsStandIn;
-import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,10 +11,6 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.eksauth.EksAuthClient;
 import software.amazon.awssdk.services.eksauth.model.AssumeRoleForPodIdentityResponse;
 import software.amazon.awssdk.services.eksauth.model.InvalidParameterException;
@@ -35,12 +30,7 @@ class SessionTagsAndNamesTest {
     static void setUp() {
         stack = TestStack.get();
         cluster = stack.localCluster().name();
-        eksAuth = EksAuthClient.builder()
-                .endpointOverride(URI.create(stack.apiUrl()))
-                .region(Region.of(stack.region()))
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIANODEROLE0000", "node-secret")))
-                .httpClient(UrlConnectionHttpClient.create())
-                .build();
+        eksAuth = TestStack.eksAuth();
     }
 
     @AfterAll

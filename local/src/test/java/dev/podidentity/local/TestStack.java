@@ -39,6 +39,17 @@ public final class TestStack {
         return get().eksClient(credentials);
     }
 
+    /** EKS Auth as the stock agent calls it: signed with node credentials for eks-auth, which the route ignores. */
+    public static software.amazon.awssdk.services.eksauth.EksAuthClient eksAuth() {
+        return software.amazon.awssdk.services.eksauth.EksAuthClient.builder()
+                .endpointOverride(java.net.URI.create(get().apiUrl()))
+                .region(software.amazon.awssdk.regions.Region.of(get().region()))
+                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("AKIANODEROLE0000", "node-secret")))
+                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create())
+                .build();
+    }
+
     public static IamClient iam() {
         return get().iamClient();
     }
