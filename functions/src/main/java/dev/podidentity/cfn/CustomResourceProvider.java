@@ -103,7 +103,7 @@ public final class CustomResourceProvider {
     private CustomResourceResponse createAssociation(CustomResourceEvent event, ResourceProperties props) {
         Association a = associations.create(new CreateAssociationRequest(props.required("ClusterName"),
                 props.required("Namespace"), props.required("ServiceAccount"), props.required("RoleArn"),
-                clientRequestToken(event), props.tags("Tags"), props.bool("DisableSessionTags"),
+                clientRequestToken(event), props.tags("Tags"), props.flag("DisableSessionTags"),
                 emptyAsNull(props.string("TargetRoleArn")), emptyAsNull(props.document("Policy")),
                 props.tags("SessionTags"), emptyAsNull(props.string("SessionNamePolicy"))), callerArn);
         return CustomResourceResponse.success(a.associationArn(), attributes(a));
@@ -113,13 +113,13 @@ public final class CustomResourceProvider {
                                                      ResourceProperties old) {
         ServiceIdentity.AssociationResource id = associationId(event.physicalResourceId());
         Map<String, String> sessionTags = props.tags("SessionTags");
-        Boolean disable = props.bool("DisableSessionTags");
+        boolean disable = props.flag("DisableSessionTags");
         String target = props.string("TargetRoleArn");
         String policy = props.document("Policy");
         String namePolicy = props.string("SessionNamePolicy");
         // an absent property returns to the default, as CloudFormation users expect of a removed line
         Association a = associations.update(new UpdateAssociationRequest(id.clusterName(), id.associationId(),
-                props.required("RoleArn"), null, disable != null && disable, target == null ? "" : target,
+                props.required("RoleArn"), null, disable, target == null ? "" : target,
                 policy == null ? "" : policy, sessionTags == null ? Map.of() : sessionTags,
                 namePolicy == null || namePolicy.isEmpty() ? "UNIQUE" : namePolicy), callerArn);
         retag(a.associationArn(), props.tags("Tags"), old.tags("Tags"));

@@ -36,13 +36,14 @@ record ResourceProperties(JsonNode node) {
         return v.isTextual() ? v.textValue() : Json.write(v);
     }
 
-    Boolean bool(String name) {
+    /** A true/false property; absent is false (the default of every flag the resources have). */
+    boolean flag(String name) {
         String v = string(name);
         if (v == null) {
-            return null;
+            return false;
         }
         if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
-            return Boolean.valueOf(v);
+            return Boolean.parseBoolean(v);
         }
         throw ServiceException.invalidParameter(name + " is '" + v + "': use true or false");
     }
