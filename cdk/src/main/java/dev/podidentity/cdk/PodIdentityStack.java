@@ -87,6 +87,8 @@ public final class PodIdentityStack extends Stack {
     /** The nextToken HMAC key, generated at deploy time; readable only by the roles of routes that page. */
     private final Secret pageTokenKey;
     private final Map<String, Function> functions = new LinkedHashMap<>();
+    /** The CloudFormation custom resource provider; its service token is exported. */
+    private final CustomResourceProvider customResources;
 
     public PodIdentityStack(Construct scope, String id, StackProps stackProps, PodIdentityStackProps props) {
         super(scope, id, stackProps);
@@ -184,6 +186,8 @@ public final class PodIdentityStack extends Stack {
         }
         routes(props);
         alarms(props);
+        customResources = new CustomResourceProvider(this, "CustomResources", table, broker,
+                functionName("CustomResourceProvider"), props);
 
         new CfnOutput(this, "ApiUrl", software.amazon.awscdk.CfnOutputProps.builder()
                 .description("Endpoint of the association API and of EKS Auth (eks-pod-identity-agent --endpoint)")
@@ -196,6 +200,8 @@ public final class PodIdentityStack extends Stack {
                 .value(Fn.join("", List.of("aws pod-identity list-clusters --endpoint-url ", api.getUrl()))).build());
         new CfnOutput(this, "CredentialBrokerRoleArn", software.amazon.awscdk.CfnOutputProps.builder()
                 .description("Roles used by associations must trust this role (sts:AssumeRole, sts:TagSession)")
+                // exported for CDK apps and templates that write the trust policy (BrokerTrustedRole)
+                .exportName(getStackName() + "-CredentialBrokerRoleArn")
                 .value(broker.getRoleArn()).build());
         new CfnOutput(this, "TableName", software.amazon.awscdk.CfnOutputProps.builder().value(table.getTableName()).build());
         new CfnOutput(this, "TrustPolicy", software.amazon.awscdk.CfnOutputProps.builder()
@@ -231,6 +237,10 @@ public final class PodIdentityStack extends Stack {
         return functions;
     }
 
+    public CustomResourceProvider customResources() {
+        return customResources;
+    }
+
     private Role role(String operation, String description) {
         Role role = Role.Builder.create(this, operation + "Role")
                 .assumedBy(new ServicePrincipal("lambda.amazonaws.com"))
@@ -253,13 +263,19 @@ public final class PodIdentityStack extends Stack {
         return name;
     }
 
-    private Function function(Route route, Role role, PodIdentityStackProps props) {
-        LogGroup logs = LogGroup.Builder.create(this, route.operation() + "Logs")
-                .logGroupName("/aws/lambda/" + functionName(route.operation()))
+    /** A function's log group, named after the function, with the stack's retention; its role may write to it. */
+    LogGroup logGroup(String id, String functionName, Role role, PodIdentityStackProps props) {
+        LogGroup logs = LogGroup.Builder.create(this, id)
+                .logGroupName("/aws/lambda/" + functionName)
                 .retention(props.logRetention())
                 .removalPolicy(RemovalPolicy.DESTROY)
                 .build();
         logs.grantWrite(role);
+        return logs;
+    }
+
+    /** The settings every function of the stack gets. */
+    Map<String, String> baseEnvironment(PodIdentityStackProps props) {
         Map<String, String> env = new HashMap<>();
         env.put(Settings.TABLE_NAME, table.getTableName());
         env.put(Settings.ACCOUNT_ID, Aws.ACCOUNT_ID);
@@ -268,6 +284,12 @@ public final class PodIdentityStack extends Stack {
         env.put("POWERTOOLS_LOG_LEVEL", props.logLevel());
         // C1 only: the fastest start for short-lived environments; SnapStart restores a warmed JVM anyway
         env.put("JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1");
+        return env;
+    }
+
+    private Function function(Route route, Role role, PodIdentityStackProps props) {
+        LogGroup logs = logGroup(route.operation() + "Logs", functionName(route.operation()), role, props);
+        Map<String, String> env = baseEnvironment(props);
         if (route.has(Capability.CHECKS_ROLES)) {
             env.put(Settings.BROKER_ROLE_ARN, broker.getRoleArn());
         }

@@ -28,6 +28,9 @@ public final class WireFormat {
         putIfPresent(n, "targetRoleArn", a.targetRoleArn());
         putIfPresent(n, "externalId", a.externalId());
         putIfPresent(n, "policy", a.policy());
+        // members beyond EKS's: sessionTags always (like tags), the name policy always (UNIQUE is EKS's behaviour)
+        n.set("sessionTags", Json.stringMap(a.sessionTags()));
+        n.put("sessionNamePolicy", a.sessionNamePolicy().name());
         return n;
     }
 

@@ -1,5 +1,7 @@
 package dev.podidentity.domain;
 
+import java.util.Map;
+
 /**
  * Everything AssumeRoleForPodIdentity needs about the association of one service account,
  * stored under the subject so that one consistent read answers it.
@@ -14,5 +16,12 @@ public record SubjectBinding(
         String targetRoleArn,
         String externalId,
         boolean disableSessionTags,
-        String policy) {
+        String policy,
+        Map<String, String> sessionTags,
+        SessionNamePolicy sessionNamePolicy) {
+
+    public SubjectBinding {
+        sessionTags = sessionTags == null ? Map.of() : Map.copyOf(sessionTags);
+        sessionNamePolicy = sessionNamePolicy == null ? SessionNamePolicy.UNIQUE : sessionNamePolicy;
+    }
 }

@@ -63,7 +63,7 @@ public final class Tags {
     }
 
     /** AWS's tag pattern {@code ^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$}. */
-    private static boolean allowedCharacters(String s) {
+    static boolean allowedCharacters(String s) {
         for (int i = 0; i < s.length(); ) {
             int cp = s.codePointAt(i);
             i += Character.charCount(cp);

@@ -35,6 +35,8 @@ public final class CreatePodIdentityAssociationHandler extends ApiHandler {
                 Json.optionalStringMap(body, "tags"),
                 Json.optionalBoolean(body, "disableSessionTags"),
                 Json.optionalString(body, "targetRoleArn"),
-                Json.optionalString(body, "policy")), request.callerArn()));
+                Json.optionalString(body, "policy"),
+                Json.optionalStringMap(body, "sessionTags"),
+                Json.optionalString(body, "sessionNamePolicy")), request.callerArn()));
     }
 }

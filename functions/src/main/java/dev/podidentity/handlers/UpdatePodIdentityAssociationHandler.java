@@ -33,6 +33,8 @@ public final class UpdatePodIdentityAssociationHandler extends ApiHandler {
                 Json.optionalString(body, "clientRequestToken"),
                 Json.optionalBoolean(body, "disableSessionTags"),
                 Json.optionalString(body, "targetRoleArn"),
-                Json.optionalString(body, "policy")), request.callerArn()));
+                Json.optionalString(body, "policy"),
+                Json.optionalStringMap(body, "sessionTags"),
+                Json.optionalString(body, "sessionNamePolicy")), request.callerArn()));
     }
 }

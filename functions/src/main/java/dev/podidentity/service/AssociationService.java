@@ -14,6 +14,8 @@ import dev.podidentity.domain.RoleArn;
 import dev.podidentity.domain.RoleValidator;
 import dev.podidentity.domain.ServiceException;
 import dev.podidentity.domain.ServiceIdentity;
+import dev.podidentity.domain.SessionNamePolicy;
+import dev.podidentity.domain.SessionTags;
 import dev.podidentity.domain.Subject;
 import dev.podidentity.domain.Tags;
 import dev.podidentity.domain.ErrorCode;
@@ -62,6 +64,8 @@ public final class AssociationService {
         boolean disableSessionTags = Boolean.TRUE.equals(request.disableSessionTags());
         String policy = policy(request.policy(), disableSessionTags);
         Map<String, String> tags = Tags.validate(request.tags(), ErrorCode.INVALID_PARAMETER);
+        Map<String, String> sessionTags = SessionTags.validate(request.sessionTags());
+        SessionNamePolicy namePolicy = SessionNamePolicy.parse(request.sessionNamePolicy());
         String token = Requests.clientRequestToken(request.clientRequestToken());
 
         roles.validate(role, !disableSessionTags, callerArn);
@@ -71,9 +75,10 @@ public final class AssociationService {
         Association association = new Association(cluster.value(), subject.namespace(), subject.serviceAccount(),
                 role.arn(), identity.associationArn(cluster.value(), id.value()), id.value(), tags, now, now, null,
                 disableSessionTags, target == null ? null : target.arn(),
-                target == null ? null : UUID.randomUUID().toString(), policy, 1);
+                target == null ? null : UUID.randomUUID().toString(), policy, 1, sessionTags, namePolicy);
         IdempotencyKey key = token == null ? null
-                : new IdempotencyKey(token, requestHash(request, tags, disableSessionTags), now.plus(TOKEN_RETENTION));
+                : new IdempotencyKey(token, requestHash(request, tags, disableSessionTags, sessionTags, namePolicy),
+                        now.plus(TOKEN_RETENTION));
         return store.createAssociation(association, key);
     }
 
@@ -104,10 +109,13 @@ public final class AssociationService {
         ClusterName cluster = new ClusterName(request.clusterName());
         AssociationId id = new AssociationId(request.associationId());
         if (request.roleArn() == null && request.targetRoleArn() == null && request.disableSessionTags() == null
-                && request.policy() == null) {
-            throw ServiceException.invalidParameter(
-                    "Nothing to update: provide at least one of roleArn, targetRoleArn, disableSessionTags or policy");
+                && request.policy() == null && request.sessionTags() == null && request.sessionNamePolicy() == null) {
+            throw ServiceException.invalidParameter("Nothing to update: provide at least one of roleArn, targetRoleArn,"
+                    + " disableSessionTags, policy, sessionTags or sessionNamePolicy");
         }
+        Map<String, String> newSessionTags = request.sessionTags() == null ? null
+                : SessionTags.validate(request.sessionTags());
+        SessionNamePolicy newNamePolicy = SessionNamePolicy.parse(request.sessionNamePolicy());
         RoleArn newRole = request.roleArn() == null ? null : ownRole(request.roleArn());
         RoleArn newTarget = request.targetRoleArn() == null || request.targetRoleArn().isEmpty()
                 ? null : targetRole(request.targetRoleArn());
@@ -131,7 +139,8 @@ public final class AssociationService {
                 roles.validate(RoleArn.parse("roleArn", roleArn), !disableSessionTags, callerArn);
             }
             Association updated = current.withSettings(roleArn, disableSessionTags, targetRoleArn, externalId, policy,
-                    clock.instant());
+                    newSessionTags == null ? current.sessionTags() : newSessionTags,
+                    newNamePolicy == null ? current.sessionNamePolicy() : newNamePolicy, clock.instant());
             return store.updateAssociation(current, updated);
         });
     }
@@ -212,12 +221,19 @@ public final class AssociationService {
     }
 
     /** What makes two creates "the same request" for clientRequestToken. */
-    private static String requestHash(CreateAssociationRequest r, Map<String, String> tags, boolean disableSessionTags) {
+    private static String requestHash(CreateAssociationRequest r, Map<String, String> tags, boolean disableSessionTags,
+                                      Map<String, String> sessionTags, SessionNamePolicy namePolicy) {
         StringBuilder canonical = new StringBuilder()
                 .append(r.clusterName()).append('\0').append(r.namespace()).append('\0').append(r.serviceAccount())
                 .append('\0').append(r.roleArn()).append('\0').append(r.targetRoleArn()).append('\0')
                 .append(disableSessionTags).append('\0').append(r.policy()).append('\0');
         new TreeMap<>(tags).forEach((k, v) -> canonical.append(k).append('=').append(v).append('\0'));
+        // the members EKS lacks are hashed only when given, so tokens stored before they existed still match
+        if (!sessionTags.isEmpty() || namePolicy != null) {
+            canonical.append("sessionTags\0");
+            new TreeMap<>(sessionTags).forEach((k, v) -> canonical.append(k).append('=').append(v).append('\0'));
+            canonical.append(namePolicy).append('\0');
+        }
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             return HexFormat.of().formatHex(sha.digest(canonical.toString().getBytes(StandardCharsets.UTF_8)));

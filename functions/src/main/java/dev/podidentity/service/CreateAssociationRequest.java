@@ -12,5 +12,15 @@ public record CreateAssociationRequest(
         Map<String, String> tags,
         Boolean disableSessionTags,
         String targetRoleArn,
-        String policy) {
+        String policy,
+        Map<String, String> sessionTags,
+        String sessionNamePolicy) {
+
+    /** A request without sessionTags or sessionNamePolicy (EKS's members only). */
+    public CreateAssociationRequest(String clusterName, String namespace, String serviceAccount, String roleArn,
+                                    String clientRequestToken, Map<String, String> tags, Boolean disableSessionTags,
+                                    String targetRoleArn, String policy) {
+        this(clusterName, namespace, serviceAccount, roleArn, clientRequestToken, tags, disableSessionTags,
+                targetRoleArn, policy, null, null);
+    }
 }

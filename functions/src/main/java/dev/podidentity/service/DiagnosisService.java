@@ -115,7 +115,8 @@ public final class DiagnosisService {
             ROLE_STEPS.forEach(c -> steps.add(DiagnosticStep.skip(c, "Not checked: there is no association")));
         } else {
             steps.add(DiagnosticStep.pass(DiagnosticCheck.ASSOCIATION_EXISTS, "Association " + binding.associationId()
-                    + " binds " + subject.namespace() + "/" + subject.serviceAccount() + " to " + binding.roleArn()));
+                    + " binds " + subject.namespace() + "/" + subject.serviceAccount() + " to " + binding.roleArn()
+                    + sessionSummary(binding)));
             steps.addAll(roles.inspect(RoleArn.parse("roleArn", binding.roleArn()), !binding.disableSessionTags(),
                     binding.targetRoleArn() == null ? null : RoleArn.parse("targetRoleArn", binding.targetRoleArn()),
                     binding.externalId()));
@@ -123,6 +124,14 @@ public final class DiagnosisService {
         steps.add(podAge(request.podCreatedAt(), association));
         steps.add(podEnvironment(environment(request), request.pod(), registered));
         return new Diagnosis(steps);
+    }
+
+    /** What the STS session will look like: its name policy and the session tags beyond EKS's six. */
+    private static String sessionSummary(SubjectBinding binding) {
+        String tags = binding.disableSessionTags() ? "session tags disabled"
+                : binding.sessionTags().isEmpty() ? "the six EKS session tags"
+                : "the six EKS session tags and " + String.join(", ", new java.util.TreeSet<>(binding.sessionTags().keySet()));
+        return " (session name policy " + binding.sessionNamePolicy() + ", " + tags + ")";
     }
 
     /** The token's steps; answers the pod the token names when its claims could be read (else null). */

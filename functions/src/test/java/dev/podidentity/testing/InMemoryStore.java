@@ -181,10 +181,7 @@ public final class InMemoryStore implements PodIdentityStore {
     @Override
     public synchronized Association updateAssociation(Association previous, Association updated) {
         checkUnchanged(previous);
-        Association stored = new Association(updated.clusterName(), updated.namespace(), updated.serviceAccount(),
-                updated.roleArn(), updated.associationArn(), updated.associationId(), updated.tags(), updated.createdAt(),
-                updated.modifiedAt(), updated.ownerArn(), updated.disableSessionTags(), updated.targetRoleArn(),
-                updated.externalId(), updated.policy(), previous.version() + 1);
+        Association stored = updated.withVersion(previous.version() + 1);
         associations(stored.clusterName()).put(stored.associationId(), stored);
         bindings(stored.clusterName()).put(subjectKey(stored.namespace(), stored.serviceAccount()), binding(stored));
         return stored;
@@ -259,8 +256,7 @@ public final class InMemoryStore implements PodIdentityStore {
     }
 
     private static SubjectBinding binding(Association a) {
-        return new SubjectBinding(a.clusterName(), a.namespace(), a.serviceAccount(), a.associationId(),
-                a.associationArn(), a.roleArn(), a.targetRoleArn(), a.externalId(), a.disableSessionTags(), a.policy());
+        return a.binding();
     }
 
     private static Cluster counted(Cluster c, int delta) {

@@ -357,6 +357,46 @@ class AwsCliTest {
         assertThat(ok(viaEnvironment).get("clusters")).isEqualTo(withProfile.json().get("clusters"));
     }
 
+    @Test
+    void sessionTagsAndNamePolicy_throughTheCliAndBoto3_reachAssumeRole() throws Exception {
+        String cluster = stack.localCluster().name();
+        String namespace = TestStack.unique("cli-stags").replace("cli-stags-", "clistags");
+        String role = TestStack.brokerTrustedRole(TestStack.unique("cli-stags-role"));
+        JsonNode created = ok(admin("pod-identity", "create-pod-identity-association", "--cluster-name", cluster,
+                "--namespace", namespace, "--service-account", "kafka", "--role-arn", role,
+                "--session-tags", "team=payments,env=prod", "--session-name-policy", "POD")).get("association");
+        assertThat(created.get("sessionTags")).isEqualTo(JSON.valueToTree(Map.of("team", "payments", "env", "prod")));
+        assertThat(created.get("sessionNamePolicy").asText()).isEqualTo("POD");
+        String id = created.get("associationId").asText();
+        failsWith(admin("pod-identity", "update-pod-identity-association", "--cluster-name", cluster,
+                "--association-id", id, "--session-tags", "eks-team=x"), "InvalidParameterException", "is reserved");
+
+        Path script = Files.writeString(home.resolve("session-tags.py"), """
+                import json, sys
+                import boto3
+                endpoint, cluster, association = sys.argv[1], sys.argv[2], sys.argv[3]
+                client = boto3.session.Session(profile_name=sys.argv[4]).client('pod-identity', endpoint_url=endpoint)
+                updated = client.update_pod_identity_association(clusterName=cluster, associationId=association,
+                    sessionTags={'team': 'risk'}, sessionNamePolicy='SERVICE_ACCOUNT')['association']
+                described = client.describe_pod_identity_association(clusterName=cluster,
+                    associationId=association)['association']
+                print(json.dumps({'updated': [updated['sessionTags'], updated['sessionNamePolicy']],
+                                  'described': [described['sessionTags'], described['sessionNamePolicy']]}))
+                """);
+        JsonNode boto = ok(exec(List.of(python, script.toString(), api, cluster, id, PROFILE), env(Map.of())));
+        assertThat(boto.get("updated").toString()).isEqualTo("[{\"team\":\"risk\"},\"SERVICE_ACCOUNT\"]");
+        assertThat(boto.get("described")).isEqualTo(boto.get("updated"));
+
+        String token = stack.localCluster().mint(namespace, "kafka", "kafka-0", "uid-0", Duration.ofHours(1));
+        Path noCredentials = Files.writeString(home.resolve("no-credentials-stags"), "");
+        ok(cli(Map.of("AWS_SHARED_CREDENTIALS_FILE", noCredentials.toString()), "pod-identity",
+                "assume-role-for-pod-identity", "--cluster-name", cluster, "--token", token, "--endpoint-url", api));
+        var calls = stack.aws().assumeRoleCalls().stream().filter(c -> c.roleArn().equals(role)).toList();
+        assertThat(calls).hasSize(1);
+        assertThat(calls.get(0).tags()).containsEntry("team", "risk").containsEntry("kubernetes-pod-name", "kafka-0");
+        assertThat(calls.get(0).sessionName()).isEqualTo("eks-" + cluster + "-" + namespace + "-kafka");
+    }
+
     // --- subprocesses ---
 
     /** The CLI with the test's HOME and config files; {@code extra} adds or overrides variables. */

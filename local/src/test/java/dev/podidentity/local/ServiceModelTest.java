@@ -195,6 +195,26 @@ class ServiceModelTest {
     }
 
     @Test
+    void sessionTagsAndNamePolicy_areModeled_withTheServicesLimitsAndValues() {
+        for (String shape : List.of("CreatePodIdentityAssociationRequest", "UpdatePodIdentityAssociationRequest",
+                "PodIdentityAssociation")) {
+            JsonNode members = model.get("shapes").get(shape).get("members");
+            assertThat(members.get("sessionTags").get("shape").asText()).as(shape).isEqualTo("SessionTagMap");
+            assertThat(members.get("sessionNamePolicy").get("shape").asText()).as(shape).isEqualTo("SessionNamePolicy");
+        }
+        List<String> values = new ArrayList<>();
+        model.get("shapes").get("SessionNamePolicy").get("enum").forEach(v -> values.add(v.asText()));
+        assertThat(values).containsExactly(java.util.Arrays.stream(dev.podidentity.domain.SessionNamePolicy.values())
+                .map(Enum::name).toArray(String[]::new));
+        JsonNode map = model.get("shapes").get("SessionTagMap");
+        assertThat(map.get("max").asInt()).isEqualTo(dev.podidentity.domain.SessionTags.MAX_CUSTOM);
+        assertThat(model.get("shapes").get(map.get("key").get("shape").asText()).get("max").asInt())
+                .isEqualTo(dev.podidentity.domain.SessionTags.MAX_KEY);
+        assertThat(model.get("shapes").get(map.get("value").get("shape").asText()).get("max").asInt())
+                .isEqualTo(dev.podidentity.domain.SessionTags.MAX_VALUE);
+    }
+
+    @Test
     void listOperationsWithNextToken_havePaginators() {
         for (Map.Entry<String, JsonNode> e : model.get("operations").properties()) {
             JsonNode input = shape(e.getValue().get("input").get("shape").asText());

@@ -320,10 +320,7 @@ public final class DynamoStore implements PodIdentityStore {
 
     @Override
     public Association updateAssociation(Association previous, Association updated) {
-        Association stored = new Association(updated.clusterName(), updated.namespace(), updated.serviceAccount(),
-                updated.roleArn(), updated.associationArn(), updated.associationId(), updated.tags(), updated.createdAt(),
-                updated.modifiedAt(), updated.ownerArn(), updated.disableSessionTags(), updated.targetRoleArn(),
-                updated.externalId(), updated.policy(), previous.version() + 1);
+        Association stored = updated.withVersion(previous.version() + 1);
         NamedWrites<Write> writes = new NamedWrites<>(Write.class)
                 .add(Write.ASSOCIATION, TransactWriteItem.builder().put(Put.builder().tableName(table)
                         .item(ItemMapper.associationItem(stored))

@@ -13,6 +13,7 @@ import dev.podidentity.domain.Association;
 import dev.podidentity.domain.AssociationSummary;
 import dev.podidentity.domain.Cluster;
 import dev.podidentity.domain.PodDeletion;
+import dev.podidentity.domain.SessionNamePolicy;
 import dev.podidentity.domain.SubjectBinding;
 import java.time.Instant;
 import java.util.HashMap;
@@ -51,6 +52,8 @@ final class ItemMapper {
     static final String POD_UID = "podUid";
     static final String POD_NAME = "podName";
     static final String DELETED_AT = "deletedAt";
+    static final String SESSION_TAGS = "sessionTags";
+    static final String SESSION_NAME_POLICY = "sessionNamePolicy";
 
     private ItemMapper() {
     }
@@ -114,6 +117,7 @@ final class ItemMapper {
         putIfPresent(item, EXTERNAL_ID, a.externalId());
         putIfPresent(item, POLICY, a.policy());
         item.put(VERSION, n(a.version()));
+        putSession(item, a);
         return item;
     }
 
@@ -123,7 +127,23 @@ final class ItemMapper {
                 string(item, ROLE_ARN), string(item, ASSOCIATION_ARN), string(item, ASSOCIATION_ID),
                 stringMap(item, TAGS), instant(item, CREATED_AT), instant(item, MODIFIED_AT),
                 string(item, OWNER_ARN), bool(item, DISABLE_SESSION_TAGS), string(item, TARGET_ROLE_ARN),
-                string(item, EXTERNAL_ID), string(item, POLICY), number(item, VERSION));
+                string(item, EXTERNAL_ID), string(item, POLICY), number(item, VERSION),
+                stringMap(item, SESSION_TAGS), sessionNamePolicy(item));
+    }
+
+    /** Items written before sessionTags existed have neither attribute: no tags, unique names. */
+    private static void putSession(Map<String, AttributeValue> item, Association a) {
+        if (!a.sessionTags().isEmpty()) {
+            item.put(SESSION_TAGS, Attributes.stringMap(a.sessionTags()));
+        }
+        if (a.sessionNamePolicy() != SessionNamePolicy.UNIQUE) {
+            item.put(SESSION_NAME_POLICY, s(a.sessionNamePolicy().name()));
+        }
+    }
+
+    private static SessionNamePolicy sessionNamePolicy(Map<String, AttributeValue> item) {
+        String stored = string(item, SESSION_NAME_POLICY);
+        return stored == null ? SessionNamePolicy.UNIQUE : SessionNamePolicy.valueOf(stored);
     }
 
     /** The subject binding holds the summary (for List) and what AssumeRoleForPodIdentity needs. */
@@ -140,6 +160,7 @@ final class ItemMapper {
         putIfPresent(item, TARGET_ROLE_ARN, a.targetRoleArn());
         putIfPresent(item, EXTERNAL_ID, a.externalId());
         putIfPresent(item, POLICY, a.policy());
+        putSession(item, a);
         return item;
     }
 
@@ -152,7 +173,7 @@ final class ItemMapper {
         return new SubjectBinding(string(item, CLUSTER_NAME), string(item, NAMESPACE), string(item, SERVICE_ACCOUNT),
                 string(item, ASSOCIATION_ID), string(item, ASSOCIATION_ARN), string(item, ROLE_ARN),
                 string(item, TARGET_ROLE_ARN), string(item, EXTERNAL_ID), bool(item, DISABLE_SESSION_TAGS),
-                string(item, POLICY));
+                string(item, POLICY), stringMap(item, SESSION_TAGS), sessionNamePolicy(item));
     }
 
     static Map<String, AttributeValue> clusterItem(Cluster c) {

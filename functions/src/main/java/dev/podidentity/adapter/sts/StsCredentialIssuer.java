@@ -8,7 +8,7 @@ import dev.podidentity.domain.PodClaims;
 import dev.podidentity.domain.ServiceException;
 import dev.podidentity.domain.StsRefusedException;
 import dev.podidentity.domain.SubjectBinding;
-import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.List;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -21,8 +21,9 @@ import software.amazon.awssdk.services.sts.model.StsException;
 import software.amazon.awssdk.services.sts.model.Tag;
 
 /**
- * Mints pod credentials with {@code sts:AssumeRole} as EKS Auth does: session name {@code eks-CLUSTER-POD-RANDOM},
- * the six transitive session tags (unless disabled), the association's policy as session policy, and for a target
+ * Mints pod credentials with {@code sts:AssumeRole} as EKS Auth does: session name {@code eks-CLUSTER-POD-RANDOM}
+ * (or the association's stable {@link dev.podidentity.domain.SessionNamePolicy}), the six transitive session tags
+ * and the association's own (unless disabled), the association's policy as session policy, and for a target
  * role a second AssumeRole with the first credentials and the association's external id.
  *
  * <p>Lifetime: one hour, not EKS Auth's six. The broker runs as a Lambda execution role, and an assumed-role session
@@ -34,8 +35,6 @@ public final class StsCredentialIssuer implements CredentialIssuer {
     static final int SINGLE_ROLE_SECONDS = 3600;
     static final int CHAINED_SECONDS = 59 * 60;
     static final int FIRST_HOP_SECONDS = 900;
-    private static final char[] ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789".toCharArray();
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final StsClient sts;
 
@@ -51,16 +50,18 @@ public final class StsCredentialIssuer implements CredentialIssuer {
 
     @Override
     public IssuedCredentials issue(SubjectBinding b, PodClaims pod, String clusterArn) {
-        String sessionName = sessionName(b.clusterName(), pod.podName());
+        String sessionName = b.sessionNamePolicy().sessionName(b.clusterName(), pod);
         AssumeRoleRequest.Builder first = AssumeRoleRequest.builder().roleArn(b.roleArn()).roleSessionName(sessionName);
         if (!b.disableSessionTags()) {
-            List<Tag> tags = List.of(
+            List<Tag> tags = new ArrayList<>(List.of(
                     tag("eks-cluster-arn", clusterArn),
                     tag("eks-cluster-name", b.clusterName()),
                     tag("kubernetes-namespace", pod.namespace()),
                     tag("kubernetes-service-account", pod.serviceAccount()),
                     tag("kubernetes-pod-name", pod.podName()),
-                    tag("kubernetes-pod-uid", pod.podUid()));
+                    tag("kubernetes-pod-uid", pod.podUid())));
+            // the association's own tags, transitive like EKS's so a target role's session keeps them too
+            b.sessionTags().forEach((k, v) -> tags.add(tag(k, v)));
             first.tags(tags).transitiveTagKeys(tags.stream().map(Tag::key).toList());
         }
         if (b.targetRoleArn() == null) {
@@ -115,6 +116,13 @@ public final class StsCredentialIssuer implements CredentialIssuer {
                         + (b.externalId() != null && roleArn.equals(b.targetRoleArn())
                         ? " (and sts:ExternalId " + b.externalId() + ")" : ""), e);
             }
+            if ("PackedPolicyTooLarge".equals(code)) {
+                // the association's data, not the service, is at fault: a 4xx that says what to shorten
+                return new ServiceException(ErrorCode.INVALID_PARAMETER, "STS refused the session for role " + roleArn
+                        + " (PackedPolicyTooLarge): the session tags and policy of pod identity association "
+                        + b.associationId() + " exceed STS's packed size limit; shorten or remove sessionTags or the"
+                        + " policy with UpdatePodIdentityAssociation", e);
+            }
             return new ServiceException(ErrorCode.INTERNAL_SERVER, "STS rejected the credential request for role "
                     + roleArn + " (" + code + ")", e);
         }
@@ -127,19 +135,5 @@ public final class StsCredentialIssuer implements CredentialIssuer {
 
     private static Tag tag(String key, String value) {
         return Tag.builder().key(key).value(value).build();
-    }
-
-    /** {@code eks-CLUSTER-POD-RANDOM}, within STS's 2–64 characters of {@code [\w+=,.@-]}: truncated, never failed. */
-    public static String sessionName(String cluster, String pod) {
-        char[] suffix = new char[8];
-        for (int i = 0; i < suffix.length; i++) {
-            suffix[i] = ALPHABET[RANDOM.nextInt(ALPHABET.length)];
-        }
-        String middle = (cluster + "-" + pod).replaceAll("[^\\w+=,.@-]", "-");
-        int room = 64 - "eks-".length() - 1 - suffix.length;
-        if (middle.length() > room) {
-            middle = middle.substring(0, room);
-        }
-        return "eks-" + middle + "-" + new String(suffix);
     }
 }

@@ -98,6 +98,8 @@ public final class AwsStandIn implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern SESSION_NAME = Pattern.compile("[\\w+=,.@-]{2,64}");
     private static final Pattern ROLE_NAME = Pattern.compile("[\\w+=,.@-]{1,64}");
+    /** The stand-in's model of STS's packed size budget (see {@link #packedPercent}). */
+    static final int PACKED_BUDGET = 4096;
 
     private final IamState iam;
     private final CredentialStore credentials;
@@ -368,6 +370,11 @@ public final class AwsStandIn implements AutoCloseable {
         if (policy != null && policy.length() > 2048) {
             throw new QueryError(400, "Sender", "PackedPolicyTooLarge", "Packed policy consumes more than 100% of allotted size");
         }
+        int packed = packedPercent(policy, tags);
+        if (packed > 100) {
+            throw new QueryError(400, "Sender", "PackedPolicyTooLarge",
+                    "Packed policy and tags consume " + packed + "% of allotted size");
+        }
         // transitive tags of the caller's session carry over and cannot be overridden
         Map<String, String> sessionTags = new LinkedHashMap<>(tags);
         List<String> sessionTransitive = new ArrayList<>(transitive);
@@ -433,12 +440,23 @@ public final class AwsStandIn implements AutoCloseable {
                 caller.isRoleSession());
         Instant expiration = clock.instant().plusSeconds(duration).truncatedTo(ChronoUnit.SECONDS);
         Principal.Credentials issued = credentials.newSession(session, expiration);
-        int packed = policy == null && sessionTags.isEmpty() ? 0 : Math.min(99, 6 + sessionTags.size() * 2);
         out.open("Credentials").element("AccessKeyId", issued.accessKeyId())
                 .element("SecretAccessKey", issued.secretAccessKey()).element("SessionToken", issued.sessionToken())
                 .element("Expiration", DateTimeFormatter.ISO_INSTANT.format(expiration)).close()
                 .open("AssumedRoleUser").element("AssumedRoleId", session.userId()).element("Arn", sessionArn).close()
                 .element("PackedPolicySize", packed);
+    }
+
+    /**
+     * STS packs the session policy and tags into a budget it does not publish; this stand-in models it as
+     * {@value #PACKED_BUDGET} characters of policy, tag keys and tag values, so tests can meet PackedPolicyTooLarge.
+     */
+    static int packedPercent(String policy, Map<String, String> tags) {
+        int used = policy == null ? 0 : policy.length();
+        for (Map.Entry<String, String> t : tags.entrySet()) {
+            used += t.getKey().length() + t.getValue().length();
+        }
+        return (int) Math.ceil(used * 100.0 / PACKED_BUDGET);
     }
 
     /** The session a set of temporary credentials belongs to (tests read session tags from it). */
