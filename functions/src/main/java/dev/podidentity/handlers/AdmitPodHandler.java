@@ -29,6 +29,11 @@ public final class AdmitPodHandler extends ApiHandler {
     /** The AdmissionReview warning on a pod admitted without its patch because of our failure (under 120 characters). */
     public static final String DEGRADED_WARNING =
             "EKS Pod Identity: association lookup failed; pod admitted without AWS credentials, recreate it";
+    /**
+     * The AdmissionReview warning on a server-side dry run ({@code request.dryRun}): {@code cluster/install} creates a
+     * dry-run pod after applying and looks for it, proving the API server reaches this webhook.
+     */
+    public static final String DRY_RUN_WARNING = "EKS Pod Identity webhook reached (dry run)";
     private static final Logger LOG = LoggerFactory.getLogger(AdmitPodHandler.class);
 
     private final AdmissionService service;
@@ -69,11 +74,27 @@ public final class AdmitPodHandler extends ApiHandler {
             // shown by kubectl and kept in the audit log: the pod's owner learns why it has no credentials
             response.putArray("warnings").add(DEGRADED_WARNING);
         }
+        if (dryRun(request)) {
+            response.withArray("warnings").add(DRY_RUN_WARNING);
+        }
         if (outcome.patch() != null) {
             response.put("patchType", "JSONPatch").put("patch", Base64.getEncoder()
                     .encodeToString(Json.write(outcome.patch()).getBytes(StandardCharsets.UTF_8)));
         }
         return review;
+    }
+
+    private static boolean dryRun(ApiRequest request) {
+        String raw = request.rawBody(AdmissionService.MAX_REVIEW_CHARS);
+        // parse again only when the review may say so (the API server writes the field only when true)
+        if (raw == null || !raw.contains("\"dryRun\"")) {
+            return false;
+        }
+        try {
+            return Json.parseObject(raw).path("request").path("dryRun").asBoolean(false);
+        } catch (ServiceException e) {
+            return false; // the review was read already; an unreadable one is answered above
+        }
     }
 
     /** A malformed review's 400 also carries an AdmissionReview that echoes its uid, when it could be read. */

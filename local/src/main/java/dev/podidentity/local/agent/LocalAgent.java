@@ -32,14 +32,24 @@ public final class LocalAgent implements AutoCloseable {
     private final String apiUrl;
     private final String clusterName;
     private final LocalCluster cluster;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofMillis(500)).build();
+    private final HttpClient http;
     private HttpServer server;
 
     public LocalAgent(String apiUrl, String clusterName, LocalCluster cluster) {
+        this(apiUrl, null, clusterName, cluster);
+    }
+
+    /** With {@code tls} the TLS context to reach an https API (null: the JDK's default trust). */
+    public LocalAgent(String apiUrl, javax.net.ssl.SSLContext tls, String clusterName, LocalCluster cluster) {
         this.apiUrl = apiUrl;
         this.clusterName = clusterName;
         this.cluster = cluster;
+        HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofMillis(500));
+        if (tls != null) {
+            builder.sslContext(tls);
+        }
+        this.http = builder.build();
     }
 
     public LocalAgent start(int port) throws IOException {
