@@ -145,6 +145,34 @@ class RealClusterTest {
         assertThat(answers.get(3).path("status").asInt()).isEqualTo(400);
         // the unassociated and tampered tokens reached the service; the expired and empty ones did not
         assertThat(c.stack.handlerInvocations() - before).isEqualTo(2);
+
+        // the local agent stand-in answers the same: status, content type, body shape
+        var local = c.stack.localCluster();
+        String localUnassociated = local.mint("default", "nobody", "nobody-1", "uid-1", java.time.Duration.ofHours(1));
+        String localExpired = local.mint("default", "app", "app-x", "uid-2", java.time.Duration.ofSeconds(-600));
+        List<java.net.http.HttpResponse<String>> mine = new java.util.ArrayList<>();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        for (String token : List.of(localUnassociated, localExpired, "")) {
+            var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(c.stack.agentCredentialsUri()));
+            if (!token.isEmpty()) {
+                request.header("Authorization", token);
+            }
+            mine.add(http.send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString()));
+        }
+        int[] real = {0, 2, 3};
+        String shape = "^\\[[^\\]]+\\]: \\(ResourceNotFoundException\\): .+, fault: client\n$";
+        for (int i = 0; i < 3; i++) {
+            JsonNode theirs = answers.get(real[i]);
+            var ours = mine.get(i);
+            assertThat(ours.statusCode()).as("status " + i).isEqualTo(theirs.path("status").asInt());
+            assertThat(ours.headers().firstValue("Content-Type").orElse("")).isEqualTo(theirs.path("contentType").asText());
+            if (i == 0) {
+                assertThat(ours.body()).matches(shape);
+                assertThat(theirs.path("body").asText()).matches(shape);
+            } else {
+                assertThat(ours.body()).isEqualTo(theirs.path("body").asText());
+            }
+        }
     }
 
     @Test
