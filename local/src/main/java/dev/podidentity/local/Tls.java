@@ -8,11 +8,15 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
-import java.security.PrivateKey;
-import java.util.ArrayList;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
@@ -20,13 +24,14 @@ import javax.net.ssl.SSLContext;
  * The local stack's TLS material, kept in a directory: a private CA ({@code ca.pem}, what clients and a Kubernetes
  * API server trust, e.g. {@code cluster/install --ca-bundle}) and a serving certificate for {@code 127.0.0.1} and
  * {@code localhost} signed by it ({@code server.p12}; {@code server.pem} and {@code server-key.pem} for programs
- * that want PEM). Created once with the JDK's own {@code keytool} (no other dependency) and reused afterwards, so a
- * CA a cluster was given keeps working across restarts. The key stores' password only satisfies PKCS#12: the files
- * are protected by their permissions (600, directory 700), as the stack's other local secrets are.
+ * that want PEM). ECDSA P-256, encoded here ({@link Der}: the JDK has no public certificate builder, and this needs
+ * no other dependency); created once and reused afterwards, so a CA a cluster was given keeps working across
+ * restarts. The CA's private key is dropped once the serving certificate is signed. The key store's password only
+ * satisfies PKCS#12: the files are protected by their permissions (600, directory 700), as the stack's other local
+ * secrets are.
  */
 public final class Tls {
     private static final String PASSWORD = "pod-identity-local";
-    private static final String SANS = "ip:127.0.0.1,dns:localhost";
 
     private final Path dir;
 
@@ -108,37 +113,47 @@ public final class Tls {
     private void create() throws IOException {
         Files.createDirectories(dir);
         restrict(dir, "rwx------");
-        Path caStore = dir.resolve("ca.p12");
-        Path csr = dir.resolve("server.csr");
-        Path leaf = dir.resolve("server-leaf.pem");
-        for (Path p : List.of(caStore, serverKeyStore(), csr, leaf, caPem(), serverPem(), serverKeyPem())) {
+        for (Path p : List.of(serverKeyStore(), caPem(), serverPem(), serverKeyPem())) {
             Files.deleteIfExists(p);
         }
-        keytool("-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1",
-                "-dname", "CN=pod-identity-local CA", "-ext", "bc:c", "-validity", "3650", "-keystore", caStore.toString());
-        keytool("-exportcert", "-rfc", "-alias", "ca", "-keystore", caStore.toString(), "-file", caPem().toString());
-        keytool("-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1",
-                "-dname", "CN=127.0.0.1", "-validity", "825", "-keystore", serverKeyStore().toString());
-        keytool("-certreq", "-alias", "server", "-keystore", serverKeyStore().toString(), "-file", csr.toString());
-        keytool("-gencert", "-rfc", "-alias", "ca", "-keystore", caStore.toString(), "-infile", csr.toString(),
-                "-outfile", leaf.toString(), "-validity", "825", "-ext", "san=" + SANS,
-                "-ext", "eku=serverAuth", "-ext", "ku:c=digitalSignature,keyEncipherment");
-        keytool("-importcert", "-noprompt", "-alias", "ca", "-file", caPem().toString(),
-                "-keystore", serverKeyStore().toString());
-        keytool("-importcert", "-noprompt", "-alias", "server", "-file", leaf.toString(),
-                "-keystore", serverKeyStore().toString());
-        Files.writeString(serverPem(), Files.readString(leaf) + Files.readString(caPem()));
-        try (InputStream in = Files.newInputStream(serverKeyStore())) {
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+            generator.initialize(new ECGenParameterSpec("secp256r1"));
+            KeyPair ca = generator.generateKeyPair();
+            KeyPair server = generator.generateKeyPair();
+            Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+            byte[] caName = Der.name("pod-identity-local CA");
+            byte[] caCert = Der.certificate(caName, caName, ca.getPublic(), ca.getPrivate(), now.minus(1, ChronoUnit.HOURS),
+                    now.plus(3650, ChronoUnit.DAYS), List.of(
+                            Der.extension("2.5.29.19", true, Der.seq(Der.bool(true))),
+                            // keyCertSign and cRLSign
+                            Der.extension("2.5.29.15", true, Der.bitString(new byte[] {0x06}, 1))));
+            byte[] leaf = Der.certificate(caName, Der.name("127.0.0.1"), server.getPublic(), ca.getPrivate(),
+                    now.minus(1, ChronoUnit.HOURS), now.plus(825, ChronoUnit.DAYS), List.of(
+                            Der.extension("2.5.29.19", true, Der.seq()),
+                            // digitalSignature
+                            Der.extension("2.5.29.15", true, Der.bitString(new byte[] {(byte) 0x80}, 7)),
+                            // serverAuth
+                            Der.extension("2.5.29.37", false, Der.seq(Der.oid("1.3.6.1.5.5.7.3.1"))),
+                            Der.extension("2.5.29.17", false, Der.seq(Der.tlv(0x87, new byte[] {127, 0, 0, 1}),
+                                    Der.tlv(0x82, "localhost".getBytes(StandardCharsets.US_ASCII))))));
+            CertificateFactory x509 = CertificateFactory.getInstance("X.509");
+            Certificate[] chain = {x509.generateCertificate(new java.io.ByteArrayInputStream(leaf)),
+                    x509.generateCertificate(new java.io.ByteArrayInputStream(caCert))};
             KeyStore store = KeyStore.getInstance("PKCS12");
-            store.load(in, PASSWORD.toCharArray());
-            PrivateKey key = (PrivateKey) store.getKey("server", PASSWORD.toCharArray());
-            Files.writeString(serverKeyPem(), pem("PRIVATE KEY", key.getEncoded()));
+            store.load(null, null);
+            store.setKeyEntry("server", server.getPrivate(), PASSWORD.toCharArray(), chain);
+            try (var out = Files.newOutputStream(serverKeyStore())) {
+                store.store(out, PASSWORD.toCharArray());
+            }
+            Files.writeString(caPem(), pem("CERTIFICATE", caCert));
+            Files.writeString(serverPem(), pem("CERTIFICATE", leaf) + pem("CERTIFICATE", caCert));
+            Files.writeString(serverKeyPem(), pem("PRIVATE KEY", server.getPrivate().getEncoded()));
+            // the CA's private key is not kept: nothing can sign another certificate with it
         } catch (GeneralSecurityException e) {
-            throw new IOException("cannot read the new serving key: " + e.getMessage(), e);
+            throw new IOException("cannot create the TLS material: " + e.getMessage(), e);
         }
-        Files.delete(csr);
-        Files.delete(leaf);
-        for (Path p : List.of(caStore, serverKeyStore(), serverKeyPem())) {
+        for (Path p : List.of(serverKeyStore(), serverKeyPem())) {
             restrict(p, "rw-------");
         }
     }
@@ -147,24 +162,6 @@ public final class Tls {
     public static String pem(String type, byte[] der) {
         return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
                 .encodeToString(der) + "\n-----END " + type + "-----\n";
-    }
-
-    private void keytool(String... args) throws IOException {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-        command.addAll(List.of(args));
-        command.addAll(List.of("-storetype", "PKCS12", "-storepass", PASSWORD));
-        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-        try {
-            byte[] out = process.getInputStream().readAllBytes();
-            if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-                throw new IOException("keytool " + args[0] + " failed: " + new String(out, StandardCharsets.UTF_8).trim());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroy();
-            throw new IOException("interrupted while creating TLS material", e);
-        }
     }
 
     private static void restrict(Path p, String permissions) throws IOException {

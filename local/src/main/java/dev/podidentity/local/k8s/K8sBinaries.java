@@ -40,8 +40,8 @@ public record K8sBinaries(Path dir) {
         if (!"root".equals(System.getProperty("user.name"))) {
             return "not running as root (ip netns needs it)";
         }
-        if (!Files.isExecutable(Path.of("/usr/sbin/ip")) && !Files.isExecutable(Path.of("/sbin/ip"))
-                && !Files.isExecutable(Path.of("/usr/bin/ip"))) {
+        if (java.util.Arrays.stream(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
+                .noneMatch(d -> !d.isEmpty() && Files.isExecutable(Path.of(d, "ip")))) {
             return "the ip command (iproute2) is missing";
         }
         return null;

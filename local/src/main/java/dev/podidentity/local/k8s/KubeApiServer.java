@@ -112,15 +112,16 @@ public final class KubeApiServer implements AutoCloseable {
                 kind: Config
                 clusters:
                 - name: test
-                  cluster: {server: %s, certificate-authority-data: %s}
+                  cluster: {server: SERVER, certificate-authority-data: CA_DATA}
                 users:
                 - name: admin
-                  user: {token: %s}
+                  user: {token: ADMIN_TOKEN}
                 contexts:
                 - name: test
                   context: {cluster: test, user: admin}
                 current-context: test
-                """.formatted(url, Base64.getEncoder().encodeToString(Files.readAllBytes(tls.caPem())), adminToken));
+                """.replace("SERVER", url).replace("CA_DATA", Base64.getEncoder().encodeToString(Files.readAllBytes(tls.caPem())))
+                .replace("ADMIN_TOKEN", adminToken));
         Files.setPosixFilePermissions(kubeconfig, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         KubeApiServer server = new KubeApiServer(run, url, adminToken, kubeconfig, sa.getPrivate(), tls);
         try {

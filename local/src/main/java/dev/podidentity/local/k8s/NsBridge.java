@@ -141,10 +141,11 @@ public final class NsBridge implements AutoCloseable {
                             try (client; SocketChannel host = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
                                 pipeChannel(client, host);
                             } catch (IOException e) {
-                                // one connection failed
+                                System.err.println("bridge: a connection to port " + port + " failed: " + e);
                             }
                         });
                     } catch (IOException e) {
+                        System.err.println("bridge: port " + port + " stopped accepting: " + e);
                         return;
                     }
                 }

@@ -64,8 +64,7 @@ public final class RealCluster implements AutoCloseable {
         this.dir = Files.createTempDirectory("pod-identity-k8s-");
         try {
             long t0 = System.nanoTime();
-            // the TLS material is kept across runs in target/ (creating it runs keytool several times: seconds)
-            stack = keep(LocalStack.start(LocalStack.Options.defaults().withTls(Path.of("target", "k8s-tier-tls"))));
+            stack = keep(LocalStack.start(LocalStack.Options.defaults().withTls(dir.resolve("tls"))));
             long t1 = System.nanoTime();
             k8s = keep(KubeApiServer.start(bins, dir.resolve("k8s"), stack.tls()));
             long t2 = System.nanoTime();
