@@ -27,6 +27,7 @@ import java.util.List;
  */
 public final class NsBridge implements AutoCloseable {
     private final List<ServerSocketChannel> listeners = new ArrayList<>();
+    private final List<Integer> ports = new ArrayList<>();
     private final Path dir;
     private final Path pidFile;
     private volatile boolean closed;
@@ -47,6 +48,7 @@ public final class NsBridge implements AutoCloseable {
             ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             server.bind(UnixDomainSocketAddress.of(socket));
             bridge.listeners.add(server);
+            bridge.ports.add(port);
             Thread.ofVirtual().start(() -> bridge.accept(server, port));
             args.add(port + "=" + socket);
         }
@@ -111,6 +113,11 @@ public final class NsBridge implements AutoCloseable {
         } catch (IOException e) {
             // the other side closed
         }
+    }
+
+    /** The host ports carried into the namespace. */
+    public List<Integer> ports() {
+        return List.copyOf(ports);
     }
 
     @Override

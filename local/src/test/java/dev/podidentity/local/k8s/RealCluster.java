@@ -30,8 +30,6 @@ import software.amazon.awssdk.services.iam.IamClient;
  */
 public final class RealCluster implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
-    static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
-    static final Path INSTALL = ROOT.resolve("cluster/install");
 
     final Path dir;
     final LocalStack stack;
@@ -91,13 +89,7 @@ public final class RealCluster implements AutoCloseable {
 
     /** {@code cluster/install} for real, with the stack's admin credentials and CA. */
     Proc.Result install(String... extra) {
-        List<String> command = new ArrayList<>(List.of(INSTALL.toString(), "--cluster", cluster,
-                "--api-url", stack.apiUrl() + "/", "--region", stack.region(),
-                "--ca-bundle", stack.caCertificate().toString(), "--kubeconfig", k8s.kubeconfig().toString()));
-        command.addAll(List.of(extra));
-        return Proc.run(command, Map.of("AWS_ACCESS_KEY_ID", stack.adminCredentials().accessKeyId(),
-                "AWS_SECRET_ACCESS_KEY", stack.adminCredentials().secretAccessKey(), "AWS_SESSION_TOKEN", ""),
-                null, Duration.ofSeconds(120));
+        return ClusterInstall.run(stack, k8s, cluster, extra);
     }
 
     EksClient eks() {
