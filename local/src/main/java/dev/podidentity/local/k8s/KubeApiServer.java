@@ -166,12 +166,7 @@ public final class KubeApiServer implements AutoCloseable {
     }
 
     private boolean alive(String name) {
-        try {
-            long pid = Long.parseLong(Files.readString(dir.resolve("pids/" + name + ".pid")).strip());
-            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-        } catch (IOException | NumberFormatException e) {
-            return false;
-        }
+        return Proc.alive(dir.resolve("pids/" + name + ".pid"));
     }
 
     private String tail(String name) {

@@ -77,7 +77,8 @@ public final class NsBridge implements AutoCloseable {
                 SocketChannel inside = server.accept();
                 Thread.ofVirtual().start(() -> {
                     try (inside; Socket host = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                        pipe(Channels.newInputStream(inside), Channels.newOutputStream(inside), host);
+                        pipe(Channels.newInputStream(inside), Channels.newOutputStream(inside), host.getInputStream(),
+                                host.getOutputStream());
                     } catch (IOException e) {
                         // one connection failed; the client sees it closed
                     }
@@ -88,22 +89,14 @@ public final class NsBridge implements AutoCloseable {
         }
     }
 
-    /** Copies both ways until either side closes. */
-    static void pipe(InputStream aIn, OutputStream aOut, Socket b) throws IOException {
-        Thread up = Thread.ofVirtual().start(() -> copy(aIn, outputOf(b)));
-        copy(b.getInputStream(), aOut);
+    /** Copies both ways (a to b, b to a) until either side closes. */
+    static void pipe(InputStream aIn, OutputStream aOut, InputStream bIn, OutputStream bOut) {
+        Thread up = Thread.ofVirtual().start(() -> copy(aIn, bOut));
+        copy(bIn, aOut);
         try {
             up.join(Duration.ofSeconds(5));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static OutputStream outputOf(Socket s) {
-        try {
-            return s.getOutputStream();
-        } catch (IOException e) {
-            return OutputStream.nullOutputStream();
         }
     }
 
@@ -146,7 +139,8 @@ public final class NsBridge implements AutoCloseable {
                         Socket client = server.accept();
                         Thread.ofVirtual().start(() -> {
                             try (client; SocketChannel host = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
-                                pipeChannel(client, host);
+                                pipe(client.getInputStream(), client.getOutputStream(), Channels.newInputStream(host),
+                                        Channels.newOutputStream(host));
                             } catch (IOException e) {
                                 System.err.println("bridge: a connection to port " + port + " failed: " + e);
                             }
@@ -160,23 +154,5 @@ public final class NsBridge implements AutoCloseable {
         }
         System.out.println("listening");
         System.out.flush();
-    }
-
-    private static void pipeChannel(Socket client, SocketChannel host) throws IOException {
-        Thread up = Thread.ofVirtual().start(() -> copy(getInput(client), Channels.newOutputStream(host)));
-        copy(Channels.newInputStream(host), client.getOutputStream());
-        try {
-            up.join(Duration.ofSeconds(5));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static InputStream getInput(Socket s) {
-        try {
-            return s.getInputStream();
-        } catch (IOException e) {
-            return InputStream.nullInputStream();
-        }
     }
 }

@@ -97,12 +97,7 @@ public final class StockAgent implements AutoCloseable {
     }
 
     private boolean alive() {
-        try {
-            long pid = Long.parseLong(Files.readString(dir.resolve("agent.pid")).strip());
-            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-        } catch (IOException | NumberFormatException e) {
-            return false;
-        }
+        return Proc.alive(dir.resolve("agent.pid"));
     }
 
     /** The arguments it runs with ({@code server ...}, from the DaemonSet). */
