@@ -109,7 +109,9 @@ final class RealClusterBench {
             }
         } finally {
             try (var paths = Files.walk(dir)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
             } catch (IOException ignored) {
                 // a temp dir left behind
             }
