@@ -37,6 +37,8 @@ public final class AdmitPodHandler extends ApiHandler {
     public static final String TOMBSTONE_METRIC = "PodTombstonesWritten";
     /** The warning on a delete whose tombstone could not be written (under 120 characters). */
     public static final String DELETION_WARNING = PodDeletions.DELETION_WARNING;
+    /** The AdmissionReview warning on a server-side dry run: proves to {@code cluster/install} that the webhook is reached. */
+    public static final String DRY_RUN_WARNING = AdmissionService.DRY_RUN_WARNING;
     private static final Logger LOG = LoggerFactory.getLogger(AdmitPodHandler.class);
 
     private final AdmissionService service;

@@ -3,6 +3,8 @@ package dev.podidentity.local;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,10 +24,23 @@ public final class Http {
 
     /** A loopback server with a thread per request (virtual threads), started. */
     public static HttpServer serve(int port, HttpHandler handler) throws IOException {
+        return serve(port, null, handler);
+    }
+
+    /** As {@link #serve(int, HttpHandler)}, over https with {@code tls} when it is not null. */
+    public static HttpServer serve(int port, javax.net.ssl.SSLContext tls, HttpHandler handler) throws IOException {
         if (System.getProperty("sun.net.httpserver.nodelay") == null) {
             System.setProperty("sun.net.httpserver.nodelay", "true");
         }
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 256);
+        InetSocketAddress address = new InetSocketAddress("127.0.0.1", port);
+        HttpServer server;
+        if (tls == null) {
+            server = HttpServer.create(address, 256);
+        } else {
+            HttpsServer https = HttpsServer.create(address, 256);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls));
+            server = https;
+        }
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
         server.setExecutor(executor);
         server.createContext("/", exchange -> {

@@ -50,19 +50,35 @@ public final class LocalStack implements AutoCloseable {
     public static final String DEFAULT_ADMIN_KEY = "AKIAPODIDENTITYLOCAL";
     public static final String DEFAULT_ADMIN_SECRET = "local-admin-secret-for-the-local-stack-only";
 
-    /** How to run the local stack. {@code port} 0 picks a free port; {@code dataDir} null keeps data in memory. */
+    /**
+     * How to run the local stack. {@code port} 0 picks a free port; {@code dataDir} null keeps data in memory;
+     * {@code tlsDir} not null serves the API over https with the CA and certificate kept there ({@link Tls}).
+     */
     public record Options(int port, String region, String accountId, Path dataDir, String adminAccessKey,
-                          String adminSecretKey) {
+                          String adminSecretKey, Path tlsDir) {
         public static Options defaults() {
-            return new Options(0, "us-east-1", "000000000000", null, DEFAULT_ADMIN_KEY, DEFAULT_ADMIN_SECRET);
+            return new Options(0, "us-east-1", "000000000000", null, DEFAULT_ADMIN_KEY, DEFAULT_ADMIN_SECRET, null);
         }
 
         public Options withPort(int p) {
-            return new Options(p, region, accountId, dataDir, adminAccessKey, adminSecretKey);
+            return new Options(p, region, accountId, dataDir, adminAccessKey, adminSecretKey, tlsDir);
         }
 
         public Options withDataDir(Path dir) {
-            return new Options(port, region, accountId, dir, adminAccessKey, adminSecretKey);
+            return new Options(port, region, accountId, dir, adminAccessKey, adminSecretKey, tlsDir);
+        }
+
+        public Options withRegion(String r) {
+            return new Options(port, r, accountId, dataDir, adminAccessKey, adminSecretKey, tlsDir);
+        }
+
+        public Options withAccount(String id) {
+            return new Options(port, region, id, dataDir, adminAccessKey, adminSecretKey, tlsDir);
+        }
+
+        /** Serve the API over https with the TLS material kept in {@code dir} (created there when missing). */
+        public Options withTls(Path dir) {
+            return new Options(port, region, accountId, dataDir, adminAccessKey, adminSecretKey, dir);
         }
     }
 
@@ -77,9 +93,11 @@ public final class LocalStack implements AutoCloseable {
     private final String brokerRoleArn;
     private final LocalCluster localCluster;
     private final LocalAgent agent;
+    private final Tls tls;
 
     private LocalStack(Options options) throws IOException {
         this.options = options;
+        this.tls = options.tlsDir() == null ? null : Tls.ensure(options.tlsDir());
         Clock clock = Clock.systemUTC();
         String partition = ServiceIdentity.partitionOf(options.region());
         this.dynamo = TransactionalDynamo.start(options.dataDir(), options.port() == 0 ? 0 : options.port() + 2);
@@ -125,11 +143,11 @@ public final class LocalStack implements AutoCloseable {
         this.gateway = new LocalApiGateway(Routes.ALL,
                 route -> Routes.handler(route, route.functionPackage() == FunctionPackage.BROKER ? brokerFunctions : adminFunctions),
                 new SigV4Verifier(credentials, clock), aws::allows, partition, options.region(), options.accountId())
-                .start(options.port());
+                .start(options.port(), tls == null ? null : tls.serverContext());
         this.localCluster = LocalCluster.load(LocalCluster.DEFAULT_NAME, options.dataDir());
         adminFunctions.clusters().register(localCluster.name(), LocalCluster.ISSUER, localCluster.jwks(),
                 Map.of("local", "true"));
-        this.agent = new LocalAgent(gateway.url(), localCluster.name(), localCluster)
+        this.agent = new LocalAgent(gateway.url(), tls == null ? null : tls.clientContext(), localCluster.name(), localCluster)
                 .start(options.port() == 0 ? 0 : options.port() + 3);
     }
 
@@ -178,6 +196,16 @@ public final class LocalStack implements AutoCloseable {
         return gateway.url();
     }
 
+    /** The CA that signed the API's certificate (PEM), or null when the API is plain http. */
+    public Path caCertificate() {
+        return tls == null ? null : tls.caPem();
+    }
+
+    /** The API's TLS material, or null when the API is plain http. */
+    public Tls tls() {
+        return tls;
+    }
+
     public String awsEndpoint() {
         return aws.endpoint();
     }
@@ -207,7 +235,8 @@ public final class LocalStack implements AutoCloseable {
                 .endpointOverride(URI.create(apiUrl()))
                 .region(Region.of(region()))
                 .credentialsProvider(StaticCredentialsProvider.create(credentials))
-                .httpClient(UrlConnectionHttpClient.create())
+                .httpClient(tls == null ? UrlConnectionHttpClient.create()
+                        : UrlConnectionHttpClient.builder().tlsTrustManagersProvider(tls::trustManagers).build())
                 .authSchemeProvider(params -> java.util.List.of(
                         software.amazon.awssdk.http.auth.spi.scheme.AuthSchemeOption.builder()
                                 .schemeId(software.amazon.awssdk.http.auth.aws.scheme.AwsV4AuthScheme.SCHEME_ID)
@@ -302,14 +331,16 @@ public final class LocalStack implements AutoCloseable {
     public static void main(String[] args) throws Exception {
         Options options = Options.defaults().withPort(9000);
         Path state = defaultStateFile();
+        boolean tls = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String v = i + 1 < args.length ? args[i + 1] : null;
             switch (a) {
                 case "--port" -> { options = options.withPort(Integer.parseInt(v)); i++; }
-                case "--region" -> { options = new Options(options.port(), v, options.accountId(), options.dataDir(), options.adminAccessKey(), options.adminSecretKey()); i++; }
-                case "--account" -> { options = new Options(options.port(), options.region(), v, options.dataDir(), options.adminAccessKey(), options.adminSecretKey()); i++; }
+                case "--region" -> { options = options.withRegion(v); i++; }
+                case "--account" -> { options = options.withAccount(v); i++; }
                 case "--data-dir" -> { options = options.withDataDir(Path.of(v)); i++; }
+                case "--tls" -> tls = true;
                 case "--state-file" -> { state = Path.of(v); i++; }
                 case "--help", "-h" -> {
                     System.out.println("""
@@ -319,6 +350,9 @@ public final class LocalStack implements AutoCloseable {
                               --region R        region of the local service (default us-east-1)
                               --account ID      12-digit account id (default 000000000000)
                               --data-dir DIR    keep DynamoDB data in DIR across restarts (default: in memory)
+                              --tls             serve the API over https (a Kubernetes API server calls webhooks over https
+                                                only): a CA and a certificate for 127.0.0.1/localhost, created once and kept
+                                                in DIR/tls (without --data-dir: .local-data/tls); trust DIR/tls/ca.pem
                               --state-file F    where to write the PID and endpoints for local/bin/invoke and stop
                                                 (default $POD_IDENTITY_LOCAL_STATE, else .local-data/stack.json)
                             Usage: local/bin/pod-identity-local stop [--state-file F]
@@ -327,6 +361,10 @@ public final class LocalStack implements AutoCloseable {
                 }
                 default -> throw new IllegalArgumentException("unknown option " + a + " (see --help)");
             }
+        }
+        if (tls) {
+            Path base = options.dataDir() != null ? options.dataDir() : Path.of(".local-data");
+            options = options.withTls(base.resolve("tls"));
         }
         LocalStack started;
         try {
@@ -344,6 +382,9 @@ public final class LocalStack implements AutoCloseable {
                     + (stateFile.equals(defaultStateFile().toAbsolutePath()) ? "" : " --state-file " + stateFile);
             System.out.println("Pod Identity local stack is up (PID " + ProcessHandle.current().pid() + ").");
             System.out.println("  API (SigV4, service execute-api): " + stack.apiUrl());
+            if (stack.caCertificate() != null) {
+                System.out.println("  TLS CA (trust it; cluster/install --ca-bundle): " + stack.caCertificate().toAbsolutePath());
+            }
             System.out.println("  region: " + stack.region() + "   account: " + stack.accountId());
             System.out.println("  admin credentials: AWS_ACCESS_KEY_ID=" + options.adminAccessKey()
                     + " AWS_SECRET_ACCESS_KEY=" + options.adminSecretKey());

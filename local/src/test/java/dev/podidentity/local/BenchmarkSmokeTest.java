@@ -35,5 +35,16 @@ class BenchmarkSmokeTest {
         assertThat(results.path("selfTimeMs").properties()).extracting(e -> e.getKey())
                 .contains("AssumeRoleForPodIdentity", "CreatePodIdentityAssociation", "AdmitPod");
         assertThat(results.path("freshJvmMs").size()).as("fresh-JVM measurements").isPositive();
+        // real components: measured when the binaries are there (always under CI=true), else said how to get them
+        assertThat(text).contains("## Real kube-apiserver and the stock agent");
+        JsonNode real = results.path("realCluster");
+        if (dev.podidentity.local.k8s.K8sBinaries.missing() == null || "true".equals(System.getenv("CI"))) {
+            assertThat(real.path("skipped").isMissingNode()).as(real.path("skipped").asText()).isTrue();
+            assertThat(real.at("/podCreateWithoutWebhookMs/p50").asDouble()).isPositive();
+            assertThat(real.at("/podCreateWithWebhookMs/p50").asDouble()).isPositive();
+            assertThat(real.at("/agentFetchMs/ok").asInt()).isEqualTo(real.at("/agentFetchMs/count").asInt()).isPositive();
+        } else {
+            assertThat(text).contains(dev.podidentity.local.k8s.K8sBinaries.ENV);
+        }
     }
 }

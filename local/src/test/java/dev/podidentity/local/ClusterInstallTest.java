@@ -71,8 +71,15 @@ class ClusterInstallTest {
                     if [[ -f "$STUB_DIR/cluster-ip" ]]; then cat "$STUB_DIR/cluster-ip"; else echo -n 10.96.0.1; fi ;;
                   "apply "*) echo "$*" > "$STUB_DIR/apply-args"; cat > "$STUB_DIR/applied.yaml" ;;
                   "get mutatingwebhookconfiguration")
+                    if [[ -f "$STUB_DIR/mwc-error" ]]; then cat "$STUB_DIR/mwc-error" >&2; exit 1; fi
                     if [[ -f "$STUB_DIR/mwc-url" ]]; then cat "$STUB_DIR/mwc-url"; else
                       echo "Error from server (NotFound): mutatingwebhookconfigurations \\"$3\\" not found" >&2; exit 1; fi ;;
+                  "config view") echo "stub-context" ;;
+                  "get daemonsets") cat "$STUB_DIR/daemonsets" 2>/dev/null || true ;;
+                  "create --dry-run=server")
+                    cat > "$STUB_DIR/dry-run-pod.json"
+                    [[ -f "$STUB_DIR/webhook-unreachable" ]] || echo "Warning: EKS Pod Identity webhook reached (dry run)" >&2
+                    echo "pod/pod-identity-install-check-x" ;;
                   *) echo "stub kubectl: unexpected: $*" >&2; exit 2 ;;
                 esac
                 """);
@@ -312,6 +319,85 @@ class ClusterInstallTest {
         Result rotated = install(adminEnv(), "--cluster", name, "--api-url", api, "--rotate-webhook-key");
         assertThat(rotated.exit()).as(rotated.stderr()).isZero();
         assertThat(webhookUrlApplied()).startsWith(api + "/clusters/" + name + "/admission/").isNotEqualTo(url);
+    }
+
+    // ------------------------------------------------------------------------------------------------ safety
+
+    @Test
+    void install_refusesToReplaceARegisteredIssuer_withoutForce() throws Exception {
+        requireKubectl();
+        String name = TestStack.unique("guarded");
+        clusterAnswers("https://oidc.test/" + name, Keys.rsaJwks("guard-key-1"));
+        String api = TestStack.get().apiUrl();
+        assertThat(install(adminEnv(), "--cluster", name, "--api-url", api).exit()).isZero();
+
+        // another cluster (the wrong kube context) under the same name
+        clusterAnswers("https://oidc.other/" + name, Keys.rsaJwks("guard-key-2"));
+        Files.delete(dir.resolve("applied.yaml"));
+        Result refused = install(adminEnv(), "--cluster", name, "--api-url", api);
+        assertThat(refused.exit()).isNotZero();
+        assertThat(refused.stderr()).contains("kube context: stub-context", "is registered with issuer https://oidc.test/"
+                + name, "--force");
+        assertThat(dir.resolve("applied.yaml")).doesNotExist();
+        assertThat(ClusterApi.signed("GET", "/clusters/" + name, null).json().at("/cluster/identity/oidc/issuer").asText())
+                .isEqualTo("https://oidc.test/" + name);
+
+        Result forced = install(adminEnv(), "--cluster", name, "--api-url", api, "--force", "--rotate-webhook-key");
+        assertThat(forced.exit()).as(forced.stderr()).isZero();
+        assertThat(ClusterApi.signed("GET", "/clusters/" + name, null).json().at("/cluster/identity/oidc/issuer").asText())
+                .isEqualTo("https://oidc.other/" + name);
+    }
+
+    @Test
+    void install_rotatesTheWebhookKeyOnlyWhenAsked() throws Exception {
+        requireKubectl();
+        String name = TestStack.unique("keyed");
+        clusterAnswers("https://oidc.test/" + name, Keys.rsaJwks("keyed-key-1"));
+        String api = TestStack.get().apiUrl();
+        assertThat(install(adminEnv(), "--cluster", name, "--api-url", api).exit()).isZero();
+        // registered, but this context has no webhook for it: no silent rotation
+        Files.delete(dir.resolve("applied.yaml"));
+        Result r = install(adminEnv(), "--cluster", name, "--api-url", api);
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.stderr()).contains("--rotate-webhook-key");
+        assertThat(dir.resolve("applied.yaml")).doesNotExist();
+    }
+
+    @Test
+    void install_refuses_whenAnotherAgentServesTheNodes() throws Exception {
+        requireKubectl();
+        String name = TestStack.unique("addon");
+        clusterAnswers("https://oidc.test/" + name, Keys.rsaJwks("addon-key-1"));
+        Files.writeString(dir.resolve("daemonsets"), "kube-system/kube-proxy registry.k8s.io/kube-proxy:v1.32.0 []\n"
+                + "kube-system/eks-pod-identity-agent 602401143452.dkr.ecr.us-east-1.amazonaws.com/eks/eks-pod-identity-agent:0.1.29 [server]\n");
+        Result r = install(adminEnv(), "--cluster", name, "--api-url", TestStack.get().apiUrl());
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.stderr()).contains("kube-system/eks-pod-identity-agent", "169.254.170.23:80");
+        assertThat(ClusterApi.signed("GET", "/clusters/" + name, null).status()).isEqualTo(404);
+    }
+
+    @Test
+    void install_stopsOnKubectlErrorsOtherThanNotFound() throws Exception {
+        requireKubectl();
+        String name = TestStack.unique("forbidden");
+        clusterAnswers("https://oidc.test/" + name, Keys.rsaJwks("forbidden-key-1"));
+        Files.writeString(dir.resolve("mwc-error"), "Error from server (Forbidden): mutatingwebhookconfigurations is forbidden\n");
+        Result r = install(adminEnv(), "--cluster", name, "--api-url", TestStack.get().apiUrl());
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.stderr()).contains("Forbidden", "cannot read the MutatingWebhookConfiguration");
+        assertThat(dir.resolve("applied.yaml")).doesNotExist();
+    }
+
+    @Test
+    void install_failsLoudly_whenTheApiServerDoesNotReachTheWebhook() throws Exception {
+        requireKubectl();
+        String name = TestStack.unique("unreached");
+        clusterAnswers("https://oidc.test/" + name, Keys.rsaJwks("unreached-key-1"));
+        Files.writeString(dir.resolve("webhook-unreachable"), "");
+        Result r = install(adminEnv(), "--cluster", name, "--api-url", TestStack.get().apiUrl());
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.stderr()).contains("DOES NOT REACH THE WEBHOOK");
+        assertThat(Files.readString(dir.resolve("dry-run-pod.json"))).contains("\"namespace\":\"default\"");
     }
 
     // ------------------------------------------------------------------------------------------------ errors

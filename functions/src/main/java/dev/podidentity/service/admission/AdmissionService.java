@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -54,6 +55,11 @@ public final class AdmissionService {
     public static final int MAX_REVIEW_CHARS = 2 * 1024 * 1024;
     public static final String API_VERSION = "admission.k8s.io/v1";
     public static final String KIND = "AdmissionReview";
+    /**
+     * The AdmissionReview warning on a server-side dry run ({@code request.dryRun}) of a pod CREATE: {@code cluster/install}
+     * creates a dry-run pod after applying and looks for it, proving the API server reaches this webhook.
+     */
+    public static final String DRY_RUN_WARNING = "EKS Pod Identity webhook reached (dry run)";
     /** The warning on a pod admitted without its patch because of our failure (Kubernetes keeps warnings short). */
     public static final String DEGRADED_WARNING =
             "EKS Pod Identity: association lookup failed; pod admitted without AWS credentials, recreate it";
@@ -153,10 +159,22 @@ public final class AdmissionService {
     public Outcome admit(String clusterName, String webhookKey, Supplier<String> body) {
         ClusterWebhook webhook = authorize(clusterName, webhookKey);
         JsonNode request = review(body.get());
-        String uid = request.path("uid").textValue();
         if ("DELETE".equals(request.path("operation").textValue())) {
             return deletions.admit(new ClusterName(clusterName).value(), webhook.tombstoneLifetimeSeconds(), request);
         }
+        Outcome outcome = create(clusterName, webhook, request);
+        if (!request.path("dryRun").asBoolean(false)) {
+            return outcome;
+        }
+        // a server-side dry run (cluster/install creates one after applying): say that the webhook was reached
+        List<String> warnings = new ArrayList<>(outcome.warnings());
+        warnings.add(DRY_RUN_WARNING);
+        return new Outcome(outcome.uid(), outcome.patch(), outcome.failure(), outcome.namespace(),
+                outcome.serviceAccount(), outcome.reason(), warnings);
+    }
+
+    private Outcome create(String clusterName, ClusterWebhook webhook, JsonNode request) {
+        String uid = request.path("uid").textValue();
         String namespace = text(request, "namespace", uid);
         JsonNode pod = request.get("object");
         if (namespace == null && pod != null) {

@@ -25,6 +25,13 @@ import java.util.UUID;
  * and returning {@code {AccessKeyId, SecretAccessKey, Token, AccountId, Expiration}}. A pod's AWS SDK pointed at it
  * with {@code AWS_CONTAINER_CREDENTIALS_FULL_URI} gets credentials. It also mints tokens for the local cluster
  * ({@code GET /local/token?namespace=&serviceAccount=&pod=}), standing in for the kubelet.
+ *
+ * <p>Errors as the stock eks-pod-identity-agent 0.1.37 answers them (checked against the real binary by
+ * {@code RealClusterTest} and {@code LocalAgentParityTest}): {@code text/plain; charset=utf-8}, one line; a missing
+ * token {@code 400 Service account token cannot be empty}; an expired one refused here, before any call,
+ * {@code 400 Service account token failed basic claim validations: token is expired}; the service's refusals as
+ * {@code [REQUEST-ID]: (ErrorType): message, fault: client} with the service's status (404 for an unknown
+ * subject, 400 for an invalid token).
  */
 public final class LocalAgent implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -32,14 +39,24 @@ public final class LocalAgent implements AutoCloseable {
     private final String apiUrl;
     private final String clusterName;
     private final LocalCluster cluster;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofMillis(500)).build();
+    private final HttpClient http;
     private HttpServer server;
 
     public LocalAgent(String apiUrl, String clusterName, LocalCluster cluster) {
+        this(apiUrl, null, clusterName, cluster);
+    }
+
+    /** With {@code tls} the TLS context to reach an https API (null: the JDK's default trust). */
+    public LocalAgent(String apiUrl, javax.net.ssl.SSLContext tls, String clusterName, LocalCluster cluster) {
         this.apiUrl = apiUrl;
         this.clusterName = clusterName;
         this.cluster = cluster;
+        HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofMillis(500));
+        if (tls != null) {
+            builder.sslContext(tls);
+        }
+        this.http = builder.build();
     }
 
     public LocalAgent start(int port) throws IOException {
@@ -69,14 +86,19 @@ public final class LocalAgent implements AutoCloseable {
         } else if ("GET".equals(exchange.getRequestMethod()) && "/local/token".equals(path)) {
             token(exchange);
         } else {
-            reply(exchange, 404, "{\"message\":\"not found: the agent serves GET /v1/credentials\"}");
+            text(exchange, 404, "404 page not found"); // as the real agent's Go HTTP mux
         }
     }
 
     private void credentials(HttpExchange exchange) throws IOException {
         String token = exchange.getRequestHeaders().getFirst("Authorization");
         if (token == null || token.isBlank()) {
-            reply(exchange, 400, "{\"message\":\"Service account token cannot be empty\"}");
+            text(exchange, 400, "Service account token cannot be empty");
+            return;
+        }
+        String claimsProblem = basicClaims(token.trim());
+        if (claimsProblem != null) {
+            text(exchange, 400, claimsProblem);
             return;
         }
         String body = JSON.writeValueAsString(JSON.createObjectNode().put("token", token.trim()));
@@ -90,19 +112,21 @@ public final class LocalAgent implements AutoCloseable {
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            reply(exchange, 500, "{\"message\":\"Call to EKS Auth failed: " + e.getClass().getSimpleName() + "\"}");
+            text(exchange, 500, "Call to EKS Auth failed: " + e.getClass().getSimpleName());
             return;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            reply(exchange, 500, "{\"message\":\"interrupted\"}");
+            text(exchange, 500, "interrupted");
             return;
         }
         JsonNode answer = JSON.readTree(response.body());
         if (response.statusCode() != 200) {
-            int status = response.statusCode() >= 500 || response.statusCode() == 429 ? 500 : 400;
             String type = response.headers().firstValue("x-amzn-ErrorType").orElse("Error");
-            reply(exchange, status, JSON.writeValueAsString(JSON.createObjectNode()
-                    .put("message", type + ": " + answer.path("message").asText())));
+            type = type.contains(":") ? type.substring(0, type.indexOf(':')) : type;
+            String requestId = response.headers().firstValue("x-amzn-RequestId").orElse("");
+            int status = response.statusCode() >= 500 ? 500 : response.statusCode();
+            text(exchange, status, "[" + requestId + "]: (" + type + "): " + answer.path("message").asText()
+                    + ", fault: " + (status >= 500 ? "server" : "client"));
             return;
         }
         JsonNode c = answer.path("credentials");
@@ -126,6 +150,33 @@ public final class LocalAgent implements AutoCloseable {
         long seconds = Long.parseLong(q.getOrDefault("lifetime", "3600"));
         Http.send(exchange, 200, Map.of("Content-Type", "text/plain"),
                 cluster.mint(namespace, serviceAccount, pod, uid, Duration.ofSeconds(seconds)).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * What the real agent checks before calling anything: the token is a JWT whose {@code exp} has not passed (its
+     * signature is the service's business). Null when fine.
+     */
+    static String basicClaims(String token) {
+        String[] parts = token.split("\\.");
+        JsonNode claims;
+        try {
+            if (parts.length != 3) {
+                throw new IllegalArgumentException("token contains an invalid number of segments");
+            }
+            claims = JSON.readTree(java.util.Base64.getUrlDecoder().decode(parts[1]));
+        } catch (IOException | IllegalArgumentException e) {
+            return "Service account token cannot be parsed: " + e.getMessage();
+        }
+        JsonNode exp = claims.path("exp");
+        if (exp.isNumber() && exp.asLong() <= Instant.now().getEpochSecond()) {
+            return "Service account token failed basic claim validations: token is expired";
+        }
+        return null;
+    }
+
+    private static void text(HttpExchange exchange, int status, String line) throws IOException {
+        Http.send(exchange, status, Map.of("Content-Type", "text/plain; charset=utf-8"),
+                (line + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     private static void reply(HttpExchange exchange, int status, String json) throws IOException {

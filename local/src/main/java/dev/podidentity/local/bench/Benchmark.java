@@ -91,7 +91,7 @@ public final class Benchmark {
             } else if (args[i].equals("--only") && i + 1 < args.length) {
                 only.addAll(List.of(args[++i].split(",")));
             } else {
-                System.err.println("usage: bench [--quick] [--only package,cold,warm,throughput,self,webhook]");
+                System.err.println("usage: bench [--quick] [--only package,cold,warm,throughput,self,webhook,k8s]");
                 System.exit(2);
             }
         }
@@ -134,6 +134,9 @@ public final class Benchmark {
         }
         if (config.runs("self")) {
             selfTime();
+        }
+        if (config.runs("k8s")) {
+            results.put("realCluster", RealClusterBench.run(config.warmRequests() >= 1000 ? 200 : 10, this::say));
         }
         Files.createDirectories(config.out());
         Path md = config.out().resolve("results.md");

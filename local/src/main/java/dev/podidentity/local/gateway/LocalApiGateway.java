@@ -67,12 +67,21 @@ public final class LocalApiGateway implements AutoCloseable {
     }
 
     public LocalApiGateway start(int port) throws IOException {
-        server = Http.serve(port, this::handle);
+        return start(port, null);
+    }
+
+    /** Starts serving on 127.0.0.1; over https with {@code tls} when it is not null. */
+    public LocalApiGateway start(int port, javax.net.ssl.SSLContext tls) throws IOException {
+        server = Http.serve(port, tls, this::handle);
         return this;
     }
 
+    private String scheme() {
+        return server instanceof com.sun.net.httpserver.HttpsServer ? "https" : "http";
+    }
+
     public String url() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return scheme() + "://127.0.0.1:" + server.getAddress().getPort();
     }
 
     /** How many times a handler ran (tests prove refused requests never reach one). */
@@ -153,9 +162,9 @@ public final class LocalApiGateway implements AutoCloseable {
             headers.put(name, values.get(values.size() - 1));
             values.forEach(v -> multiHeaders.withArray(name).add(v));
         });
-        // as API Gateway adds them; the local API is plain HTTP
-        headers.put("X-Forwarded-Proto", "http");
-        multiHeaders.putArray("X-Forwarded-Proto").add("http");
+        // as API Gateway adds them (the scheme the client used: webhookUrl follows it)
+        headers.put("X-Forwarded-Proto", scheme());
+        multiHeaders.putArray("X-Forwarded-Proto").add(scheme());
         Map<String, List<String>> query = new LinkedHashMap<>();
         for (Map.Entry<String, String> pair : Http.queryPairs(rawQuery, Http.Plus.LITERAL)) {
             query.computeIfAbsent(pair.getKey(), x -> new ArrayList<>()).add(pair.getValue());
