@@ -46,6 +46,17 @@ class PodPatchTest {
                                 + "'volumeMounts':[]}],'volumes':[]}}",
                         "[{'op':'add','path':'/spec/containers/0/volumeMounts/-','value':" + MOUNT + "},"
                                 + "{'op':'add','path':'/spec/volumes/-','value':" + VOLUME + "}]"),
+                Arguments.of("a container's own credentials URI is never overridden nor paired with our token",
+                        "{'spec':{'containers':[{'name':'a','env':[{'name':'AWS_CONTAINER_CREDENTIALS_FULL_URI',"
+                                + "'value':'http://127.0.0.1:8080/creds'}],'volumeMounts':[]}],'volumes':[]}}",
+                        "[{'op':'add','path':'/spec/containers/0/volumeMounts/-','value':" + MOUNT + "},"
+                                + "{'op':'add','path':'/spec/volumes/-','value':" + VOLUME + "}]"),
+                Arguments.of("a mount of that name (other path) is kept, no second mount",
+                        "{'spec':{'containers':[{'name':'a','env':[],'volumeMounts':[{'name':'eks-pod-identity-token',"
+                                + "'mountPath':'/elsewhere'}]}],'volumes':[]}}",
+                        "[{'op':'add','path':'/spec/containers/0/env/-','value':" + URI + "},"
+                                + "{'op':'add','path':'/spec/containers/0/env/-','value':" + FILE + "},"
+                                + "{'op':'add','path':'/spec/volumes/-','value':" + VOLUME + "}]"),
                 Arguments.of("a mount at the same path (other name) is kept, no second mount",
                         "{'spec':{'containers':[{'name':'a','env':[],'volumeMounts':[{'name':'mine',"
                                 + "'mountPath':'/var/run/secrets/pods.eks.amazonaws.com/serviceaccount'}]}],"
