@@ -37,6 +37,15 @@ class ServiceIdentityTest {
                 .isInstanceOfSatisfying(ServiceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.BAD_REQUEST));
     }
 
+    @org.junit.jupiter.api.Test
+    void noArnIsRequired() {
+        for (String missing : new String[] {null, ""}) {
+            assertThatThrownBy(() -> ID.resource(missing))
+                    .isInstanceOfSatisfying(ServiceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.BAD_REQUEST))
+                    .hasMessageContaining("resourceArn is required");
+        }
+    }
+
     @ParameterizedTest
     @CsvSource({"us-east-1,aws", "eu-central-1,aws", "cn-north-1,aws-cn", "us-gov-west-1,aws-us-gov", "us-iso-east-1,aws-iso",
             "us-isob-east-1,aws-iso-b", "eusc-de-east-1,aws-eusc"})

@@ -179,6 +179,62 @@ class ClusterServiceTest {
         assertThat(f.store.findCluster("prod")).contains(before);
     }
 
+    @Test
+    void registerTakesHttpAndHttpsIssuers_andEveryPrintableAsciiCharacter() {
+        ServiceFixture f = new ServiceFixture();
+        assertThat(f.clusters.register("a", "http://oidc.example/!~", jwks(), Map.of()).issuer()).isEqualTo("http://oidc.example/!~");
+        assertThat(f.clusters.register("b", "https://oidc.example", jwks(), Map.of()).issuer()).isEqualTo("https://oidc.example");
+        assertRegisterRefused(f, "https://oidc.example/\u007f", jwks(), "printable ASCII");
+    }
+
+    @Test
+    void describeListWebhookIdentitiesAndDelete_overTheStore() {
+        ServiceFixture f = new ServiceFixture();
+        Cluster a = f.cluster("a");
+        f.cluster("b");
+        f.cluster("c");
+        AssociationService associations = new AssociationService(f.store, (role, tagSession, caller) -> { },
+                ServiceFixture.IDENTITY, f.pageTokens, f.clock);
+        for (String sa : new String[] {"web", "api"}) {
+            associations.create(new CreateAssociationRequest("a", "shop", sa, AssociationServiceTest.ROLE, null, null, null,
+                    null, null), null);
+        }
+
+        assertThat(f.clusters.describe("a")).isEqualTo(f.store.findCluster("a").orElseThrow());
+        assertThatThrownBy(() -> f.clusters.describe("absent"))
+                .isInstanceOfSatisfying(ServiceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.RESOURCE_NOT_FOUND));
+
+        ListResult<Cluster> first = f.clusters.list(2, null);
+        assertThat(first.items()).extracting(Cluster::name).containsExactly("a", "b");
+        assertThat(first.nextToken()).isNotNull();
+        ListResult<Cluster> second = f.clusters.list(2, first.nextToken());
+        assertThat(second.items()).extracting(Cluster::name).containsExactly("c");
+        assertThat(second.nextToken()).isNull();
+        assertThatThrownBy(() -> f.clusters.list(2, first.nextToken() + "x")).isInstanceOf(ServiceException.class);
+
+        assertThat(f.clusters.webhookIdentities("a")).containsExactly(new dev.podidentity.domain.Subject("shop", "api"),
+                new dev.podidentity.domain.Subject("shop", "web"));
+        assertThat(f.clusters.webhookIdentities("b")).isEmpty();
+        assertThatThrownBy(() -> f.clusters.webhookIdentities("absent")).isInstanceOf(ServiceException.class);
+
+        assertThat(f.clusters.delete("b").name()).isEqualTo("b");
+        assertThat(f.store.findCluster("b")).isEmpty();
+        assertThat(a.name()).isEqualTo("a");
+    }
+
+    @Test
+    void webhookIdentitiesPagesThroughEveryAssociation() {
+        ServiceFixture f = new ServiceFixture();
+        f.cluster("a");
+        AssociationService associations = new AssociationService(f.store, (role, tagSession, caller) -> { },
+                ServiceFixture.IDENTITY, f.pageTokens, f.clock);
+        for (int i = 0; i < 105; i++) {
+            associations.create(new CreateAssociationRequest("a", "ns", "sa-" + i, AssociationServiceTest.ROLE, null, null,
+                    null, null, null), null);
+        }
+        assertThat(f.clusters.webhookIdentities("a")).hasSize(105);
+    }
+
     // ------------------------------------------- registration over the in-memory store: webhook key and lifetime
 
     static String jwks() {

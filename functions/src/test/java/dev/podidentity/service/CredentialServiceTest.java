@@ -111,6 +111,15 @@ class CredentialServiceTest {
     }
 
     @Test
+    void assume_checksThatATokenIsThere_beforeLookingUpTheCluster() {
+        for (String missing : new String[] {null, ""}) {
+            assertThatThrownBy(() -> service.assume("absent", missing))
+                    .isInstanceOfSatisfying(ServiceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PARAMETER))
+                    .hasMessageContaining("token is required");
+        }
+    }
+
+    @Test
     void assume_keepsCachedKeys_refreshesOnAnUnknownKidOnlyAfterTheRefreshInterval() {
         service.assume("prod", token(ServiceFixture.SIGNING_KEY));
         f.cluster("prod", rotated);

@@ -78,6 +78,12 @@ class PageTokensTest {
     }
 
     @Test
+    void aMacOverAnEmptyPositionIsNeverAToken() {
+        String empty = tokens.encode("scope", "");
+        assertThatThrownBy(() -> tokens.decode("scope", empty)).isInstanceOf(ServiceException.class);
+    }
+
+    @Test
     void theKeyIsCopied_soChangingTheCallersArrayChangesNothing() {
         byte[] key = "key".getBytes(StandardCharsets.UTF_8);
         PageTokens sealed = new PageTokens(key);

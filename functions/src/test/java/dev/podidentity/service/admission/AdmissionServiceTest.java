@@ -391,6 +391,25 @@ class AdmissionServiceTest {
     }
 
     @Test
+    void noBodyAtAllIsInvalidRequest() {
+        assertThatThrownBy(() -> admission.admit("prod", key, () -> null))
+                .isInstanceOfSatisfying(AdmissionService.MalformedReviewException.class, e -> assertThat(e.uid()).isNull())
+                .hasMessageContaining("empty");
+    }
+
+    @Test
+    void aJsonNullNamespaceFallsBackToThePods() {
+        ObjectNode review = changed(review(null, "api"), r -> {
+            r.putNull("namespace");
+            ((ObjectNode) r.path("object").path("metadata")).put("namespace", "shop");
+        });
+        assertPatchedWithLifetime(admit("prod", key, review), PodTokenLifetime.DEFAULT_SECONDS);
+        assertThatThrownBy(() -> admit("prod", key, changed(review(null, "api"), r -> r.remove("object"))))
+                .isInstanceOf(AdmissionService.MalformedReviewException.class)
+                .hasMessageContaining("request.namespace is required");
+    }
+
+    @Test
     void aReviewOfExactlyTheLargestSizeIsRead() {
         String body = review("shop", "api").toString();
         String padded = body + " ".repeat(AdmissionService.MAX_REVIEW_CHARS - body.length());

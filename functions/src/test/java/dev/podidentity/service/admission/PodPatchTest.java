@@ -81,6 +81,13 @@ class PodPatchTest {
                                 + "{'op':'add','path':'/spec/containers/1/env','value':[" + URI + "," + FILE + "]},"
                                 + "{'op':'add','path':'/spec/containers/1/volumeMounts/-','value':" + MOUNT + "},"
                                 + "{'op':'add','path':'/spec/volumes/-','value':" + VOLUME + "}]"),
+                Arguments.of("env entries and mounts without a name are kept, and do not count as ours",
+                        "{'spec':{'containers':[{'name':'a','env':[{'value':'x'},{'name':7}],'volumeMounts':[{'readOnly':true}]}],"
+                                + "'volumes':[{}]}}",
+                        "[{'op':'add','path':'/spec/containers/0/env/-','value':" + URI + "},"
+                                + "{'op':'add','path':'/spec/containers/0/env/-','value':" + FILE + "},"
+                                + "{'op':'add','path':'/spec/containers/0/volumeMounts/-','value':" + MOUNT + "},"
+                                + "{'op':'add','path':'/spec/volumes/-','value':" + VOLUME + "}]"),
                 Arguments.of("an already patched pod: nothing",
                         "{'spec':{'containers':[{'name':'a','env':[" + URI + "," + FILE + "],'volumeMounts':[" + MOUNT + "]}],"
                                 + "'volumes':[" + VOLUME + "]}}",
@@ -104,6 +111,7 @@ class PodPatchTest {
     static Stream<Arguments> malformed() {
         return Stream.of(
                 Arguments.of("{}", "request.object.spec"),
+                Arguments.of("{'spec':'x'}", "request.object.spec must be an object"),
                 Arguments.of("{'spec':{}}", "request.object.spec.containers"),
                 Arguments.of("{'spec':{'containers':{}}}", "request.object.spec.containers"),
                 Arguments.of("{'spec':{'containers':['x']}}", "request.object.spec.containers[0]"),

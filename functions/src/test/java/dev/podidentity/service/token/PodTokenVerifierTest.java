@@ -107,7 +107,22 @@ class PodTokenVerifierTest {
         assertThat(verify(rs256(claims().issueTime(Date.from(NOW.plusSeconds(59))).build()))).isNotNull();
     }
 
-    static Stream<Arguments> rejections() throws Exception {
+    /** Signed once per JVM: mutation testing runs these tests once per mutant. */
+    static final List<Arguments> REJECTIONS = rejectionCases();
+
+    static Stream<Arguments> rejections() {
+        return REJECTIONS.stream();
+    }
+
+    static List<Arguments> rejectionCases() {
+        try {
+            return rejectionCaseStream().toList();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Stream<Arguments> rejectionCaseStream() throws Exception {
         String good = rs256(claims().build());
         String[] parts = good.split("\\.");
         JWSHeader rsHeader = new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("rsa-1").build();
@@ -341,6 +356,21 @@ class PodTokenVerifierTest {
     void kubernetesClaimsThatAreNotAnObjectAreRefused() {
         assertRefused(rs256(claims().claim("kubernetes.io", "payments/api").build()), TokenCheck.CLAIMS, "no kubernetes.io claims");
         assertRefused(rs256(claims().claim("kubernetes.io", List.of("payments")).build()), TokenCheck.CLAIMS, "no kubernetes.io claims");
+    }
+
+    @Test
+    void noTokenAtAllIsMissing_forTheBrokerAndForDiagnosis() {
+        assertThatThrownBy(() -> verify(null))
+                .isInstanceOfSatisfying(TokenRejectedException.class, e -> assertThat(e.reason()).isEqualTo(TokenCheck.MISSING));
+        assertThatThrownBy(() -> PodTokenVerifier.inspect(null, ISSUER, keys, NOW))
+                .isInstanceOfSatisfying(TokenRejectedException.class, e -> assertThat(e.reason()).isEqualTo(TokenCheck.MISSING));
+    }
+
+    @Test
+    void aTokenOfExactly16KiBIsReadAndJudgedOnItsContent() {
+        String sized = "a".repeat(PodTokenVerifier.MAX_TOKEN_BYTES - 4) + ".b.c";
+        assertThat(sized).hasSize(PodTokenVerifier.MAX_TOKEN_BYTES);
+        assertRefused(sized, TokenCheck.MALFORMED, "not a signed JWT");
     }
 
     static String b64(String s) {
