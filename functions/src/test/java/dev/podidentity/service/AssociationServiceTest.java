@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -195,6 +196,7 @@ class AssociationServiceTest {
     }
 
     @Test
+    @Tag("slow") // 5,000 creates: left out of the mutation gate (functions/pom.xml), run by every `mvn test`
     void create_isResourceLimitExceeded_whenTheClusterHasItsQuota() {
         IntStream.range(0, InMemoryStore.MAX_ASSOCIATIONS_PER_CLUSTER)
                 .forEach(i -> service.create(create("ns", "sa-" + i, null), CALLER));
@@ -251,6 +253,39 @@ class AssociationServiceTest {
         assertThat(withPolicy.policy()).isEqualTo(POLICY);
         assertThat(without.policy()).isNull();
         assertThat(without.disableSessionTags()).isTrue();
+    }
+
+    @Test
+    void update_turningSessionTagsBackOn_checksTheRoleForTagSessionAndPassRoleAgain() {
+        Association a = service.create(new CreateAssociationRequest("prod", "payments", "api", ROLE, null, null, true,
+                null, null), CALLER);
+        roles.checks.clear();
+
+        service.update(update(a.associationId(), null, false, null, null), CALLER);
+
+        assertThat(roles.checks).containsExactly(ROLE + " tagSession=true caller=" + CALLER);
+    }
+
+    @Test
+    void update_turningSessionTagsBackOn_isRefusedWhenTheRoleDoesNotAllowTagSession_changingNothing() {
+        Association a = service.create(new CreateAssociationRequest("prod", "payments", "api", ROLE, null, null, true,
+                null, null), CALLER);
+        roles.refused.put(ROLE, new ServiceException(ErrorCode.INVALID_PARAMETER, "no sts:TagSession"));
+
+        assertThatThrownBy(() -> service.update(update(a.associationId(), null, false, null, null), CALLER))
+                .hasMessageContaining("sts:TagSession");
+        assertThat(service.describe("prod", a.associationId()).disableSessionTags()).isTrue();
+    }
+
+    @Test
+    void update_thatKeepsRoleAndSessionTags_checksNoRole() {
+        Association a = service.create(create("payments", "api", null), CALLER);
+        roles.checks.clear();
+
+        service.update(update(a.associationId(), null, true, null, null), CALLER);
+        service.update(update(a.associationId(), ROLE, null, TARGET, null), CALLER);
+
+        assertThat(roles.checks).isEmpty();
     }
 
     @Test

@@ -22,30 +22,43 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class ClusterServiceTest {
 
+    /** A 1024-bit RSA key, generated once per JVM. */
+    static final com.nimbusds.jose.jwk.RSAKey WEAK = weakKey();
+
+    static com.nimbusds.jose.jwk.RSAKey weakKey() {
+        try {
+            return new RSAKeyGenerator(1024, true).keyID("w").generate().toPublicJWK();
+        } catch (com.nimbusds.jose.JOSEException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Test
-    void canonicalJwks_keepsPublicRsaAndEcKeys() throws Exception {
-        var rsa = new RSAKeyGenerator(2048).keyID("r").generate().toPublicJWK();
-        var ec = new ECKeyGenerator(Curve.P_256).keyID("e").generate().toPublicJWK();
+    void canonicalJwks_keepsPublicRsaAndEcKeys() {
+        var rsa = ServiceFixture.SIGNING_KEY.toPublicJWK();
+        var ec = ecKey("e");
         String jwks = ClusterService.canonicalJwks(new JWKSet(java.util.List.of(rsa, ec)).toString(true));
-        assertThat(JWKSet.parse(jwks).getKeys()).hasSize(2);
+        assertThat(jwks).contains("\"k1\"", "\"e\"");
     }
 
     @Test
     void canonicalJwks_refusesPrivateKeys_weakKeys_symmetricKeys_missingOrDuplicateKids() throws Exception {
-        var rsaPrivate = new RSAKeyGenerator(2048).keyID("r").generate();
+        var rsaPrivate = ServiceFixture.SIGNING_KEY;
         assertThatThrownBy(() -> ClusterService.canonicalJwks(new JWKSet(rsaPrivate).toString(false)))
                 .isInstanceOf(ServiceException.class).hasMessageContaining("private key material");
-        var weak = new RSAKeyGenerator(1024, true).keyID("w").generate().toPublicJWK();
-        assertThatThrownBy(() -> ClusterService.canonicalJwks(new JWKSet(weak).toString()))
+        assertThatThrownBy(() -> ClusterService.canonicalJwks(new JWKSet(WEAK).toString()))
                 .hasMessageContaining("at least 2048");
         var oct = new OctetSequenceKeyGenerator(256).keyID("o").generate();
         assertThatThrownBy(() -> ClusterService.canonicalJwks(new JWKSet(oct).toString(false)))
                 .isInstanceOf(ServiceException.class);
-        var noKid = new RSAKeyGenerator(2048).generate().toPublicJWK();
+        var noKid = new com.nimbusds.jose.jwk.RSAKey.Builder(ServiceFixture.SIGNING_KEY.toPublicJWK()).keyID(null).build();
         assertThatThrownBy(() -> ClusterService.canonicalJwks(new JWKSet(noKid).toString()))
                 .hasMessageContaining("kid");
-        var a = new RSAKeyGenerator(2048).keyID("same").generate().toPublicJWK();
-        var b = new RSAKeyGenerator(2048).keyID("same").generate().toPublicJWK();
+        var emptyKid = new com.nimbusds.jose.jwk.RSAKey.Builder(ServiceFixture.SIGNING_KEY.toPublicJWK()).keyID("").build();
+        assertThatThrownBy(() -> ClusterService.canonicalJwks(new JWKSet(emptyKid).toString()))
+                .hasMessageContaining("needs a 'kid'");
+        var a = new com.nimbusds.jose.jwk.RSAKey.Builder(ServiceFixture.SIGNING_KEY.toPublicJWK()).keyID("same").build();
+        var b = new com.nimbusds.jose.jwk.ECKey.Builder(ecKey("x")).keyID("same").build();
         assertThatThrownBy(() -> ClusterService.canonicalJwks(new JWKSet(java.util.List.of(a, b)).toString()))
                 .hasMessageContaining("two keys");
     }
@@ -68,6 +81,160 @@ class ClusterServiceTest {
     void validateIssuer_refusesBadIssuers(String issuer) {
         assertThatThrownBy(() -> ClusterService.validateIssuer(issuer)).isInstanceOf(ServiceException.class)
                 .hasMessageContaining("issuer");
+    }
+
+    // ------------------------------------------- what register refuses: each refusal stores nothing
+
+    static void assertRegisterRefused(ServiceFixture f, String issuer, String jwks, String message) {
+        assertThatThrownBy(() -> f.clusters.register("prod", issuer, jwks, Map.of(), null, false))
+                .isInstanceOfSatisfying(ServiceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PARAMETER))
+                .hasMessageContaining(message);
+        assertThat(f.store.findCluster("prod")).isEmpty();
+    }
+
+    static com.nimbusds.jose.jwk.ECKey ecKey(String kid) {
+        try {
+            return new ECKeyGenerator(Curve.P_256).keyID(kid).generate().toPublicJWK();
+        } catch (com.nimbusds.jose.JOSEException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String ecJwks(int keys) {
+        return new JWKSet(java.util.stream.IntStream.range(0, keys).mapToObj(i -> (com.nimbusds.jose.jwk.JWK) ecKey("k" + i))
+                .toList()).toString();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "has space", "ftp://oidc.example", "https://a\u0000", "https://\u00e9.example", "http://[bad"})
+    void registerRefusesAnIssuerThatNoTokenCouldCarry(String issuer) {
+        assertRegisterRefused(new ServiceFixture(), issuer, jwks(), "issuer");
+    }
+
+    @Test
+    void registerRefusesAMissingIssuer_andOneLongerThan2048Characters() {
+        ServiceFixture f = new ServiceFixture();
+        assertRegisterRefused(f, null, jwks(), "issuer is required");
+        assertRegisterRefused(f, "https://oidc.example/" + "x".repeat(2048 - 21 + 1), jwks(), "at most 2048");
+        assertThat(f.clusters.register("prod", "https://oidc.example/" + "x".repeat(2048 - 21), jwks(), Map.of(), null, false)
+                .cluster().issuer()).hasSize(2048);
+    }
+
+    @Test
+    void registerRefusesAKeyThatIsNotForSignatures() {
+        var encryption = new com.nimbusds.jose.jwk.ECKey.Builder(ecKey("enc")).keyUse(com.nimbusds.jose.jwk.KeyUse.ENCRYPTION).build();
+        assertRegisterRefused(new ServiceFixture(), ServiceFixture.ISSUER, new JWKSet(encryption).toString(), "use must be 'sig'");
+
+        ServiceFixture f = new ServiceFixture();
+        var signing = new com.nimbusds.jose.jwk.ECKey.Builder(ecKey("sig")).keyUse(com.nimbusds.jose.jwk.KeyUse.SIGNATURE).build();
+        assertThat(f.clusters.register("prod", ServiceFixture.ISSUER, new JWKSet(signing).toString(), Map.of()).jwksJson())
+                .contains("\"use\":\"sig\"");
+    }
+
+    @Test
+    void registerRefusesAPublicKeyOfATypeThatCannotVerifyTokens() {
+        // an Ed25519 public key: public, with a kid, but tokens are verified with RSA and EC keys only
+        String okp = "{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"kid\":\"ed\","
+                + "\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}]}";
+        assertRegisterRefused(new ServiceFixture(), ServiceFixture.ISSUER, okp, "only RSA and EC keys");
+    }
+
+    @Test
+    void registerRefusesPrivateKeyMaterial_andStoresOnlyPublicKeys() throws Exception {
+        var pair = new ECKeyGenerator(Curve.P_256).keyID("pair").generate();
+        assertRegisterRefused(new ServiceFixture(), ServiceFixture.ISSUER, new JWKSet(pair).toString(false), "private key material");
+
+        ServiceFixture f = new ServiceFixture();
+        String stored = f.clusters.register("prod", ServiceFixture.ISSUER, new JWKSet(pair.toPublicJWK()).toString(), Map.of())
+                .jwksJson();
+        assertThat(JWKSet.parse(stored).getKeys()).singleElement().satisfies(k -> assertThat(k.isPrivate()).isFalse());
+    }
+
+    @Test
+    void registerTakes20KeysAtMost() {
+        ServiceFixture f = new ServiceFixture();
+        assertRegisterRefused(f, ServiceFixture.ISSUER, ecJwks(ClusterService.MAX_KEYS + 1), "1 to 20 keys");
+        assertRegisterRefused(f, ServiceFixture.ISSUER, ecJwks(0), "1 to 20 keys");
+        assertThat(f.clusters.register("prod", ServiceFixture.ISSUER, ecJwks(ClusterService.MAX_KEYS), Map.of()).jwksJson())
+                .contains("\"k19\"");
+    }
+
+    @Test
+    void registerTakesAJwksOf64KiBAtMost() {
+        String jwks = jwks();
+        String padded = jwks + " ".repeat(ClusterService.MAX_JWKS_CHARS - jwks.length());
+        ServiceFixture f = new ServiceFixture();
+        assertRegisterRefused(f, ServiceFixture.ISSUER, padded + " ", "larger than 65536");
+        assertRegisterRefused(f, ServiceFixture.ISSUER, null, "jwks is required");
+        assertThat(f.clusters.register("prod", ServiceFixture.ISSUER, padded, Map.of()).jwksJson()).doesNotEndWith(" ");
+    }
+
+    @Test
+    void aRefusedReregistrationKeepsTheRegisteredIssuerAndKeys() {
+        ServiceFixture f = new ServiceFixture();
+        Cluster before = f.cluster("prod");
+
+        assertThatThrownBy(() -> f.clusters.register("prod", "ftp://elsewhere", jwks(), Map.of()))
+                .isInstanceOf(ServiceException.class);
+        assertThatThrownBy(() -> f.clusters.register("prod", ServiceFixture.ISSUER, ecJwks(ClusterService.MAX_KEYS + 1), Map.of()))
+                .isInstanceOf(ServiceException.class);
+        assertThat(f.store.findCluster("prod")).contains(before);
+    }
+
+    @Test
+    void registerTakesHttpAndHttpsIssuers_andEveryPrintableAsciiCharacter() {
+        ServiceFixture f = new ServiceFixture();
+        assertThat(f.clusters.register("a", "http://oidc.example/!~", jwks(), Map.of()).issuer()).isEqualTo("http://oidc.example/!~");
+        assertThat(f.clusters.register("b", "https://oidc.example", jwks(), Map.of()).issuer()).isEqualTo("https://oidc.example");
+        assertRegisterRefused(f, "https://oidc.example/\u007f", jwks(), "printable ASCII");
+    }
+
+    @Test
+    void describeListWebhookIdentitiesAndDelete_overTheStore() {
+        ServiceFixture f = new ServiceFixture();
+        Cluster a = f.cluster("a");
+        f.cluster("b");
+        f.cluster("c");
+        AssociationService associations = new AssociationService(f.store, (role, tagSession, caller) -> { },
+                ServiceFixture.IDENTITY, f.pageTokens, f.clock);
+        for (String sa : new String[] {"web", "api"}) {
+            associations.create(new CreateAssociationRequest("a", "shop", sa, AssociationServiceTest.ROLE, null, null, null,
+                    null, null), null);
+        }
+
+        assertThat(f.clusters.describe("a")).isEqualTo(f.store.findCluster("a").orElseThrow());
+        assertThatThrownBy(() -> f.clusters.describe("absent"))
+                .isInstanceOfSatisfying(ServiceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.RESOURCE_NOT_FOUND));
+
+        ListResult<Cluster> first = f.clusters.list(2, null);
+        assertThat(first.items()).extracting(Cluster::name).containsExactly("a", "b");
+        assertThat(first.nextToken()).isNotNull();
+        ListResult<Cluster> second = f.clusters.list(2, first.nextToken());
+        assertThat(second.items()).extracting(Cluster::name).containsExactly("c");
+        assertThat(second.nextToken()).isNull();
+        assertThatThrownBy(() -> f.clusters.list(2, first.nextToken() + "x")).isInstanceOf(ServiceException.class);
+
+        assertThat(f.clusters.webhookIdentities("a")).containsExactly(new dev.podidentity.domain.Subject("shop", "api"),
+                new dev.podidentity.domain.Subject("shop", "web"));
+        assertThat(f.clusters.webhookIdentities("b")).isEmpty();
+        assertThatThrownBy(() -> f.clusters.webhookIdentities("absent")).isInstanceOf(ServiceException.class);
+
+        assertThat(f.clusters.delete("b").name()).isEqualTo("b");
+        assertThat(f.store.findCluster("b")).isEmpty();
+        assertThat(a.name()).isEqualTo("a");
+    }
+
+    @Test
+    void webhookIdentitiesPagesThroughEveryAssociation() {
+        ServiceFixture f = new ServiceFixture();
+        f.cluster("a");
+        AssociationService associations = new AssociationService(f.store, (role, tagSession, caller) -> { },
+                ServiceFixture.IDENTITY, f.pageTokens, f.clock);
+        for (int i = 0; i < 105; i++) {
+            associations.create(new CreateAssociationRequest("a", "ns", "sa-" + i, AssociationServiceTest.ROLE, null, null,
+                    null, null, null), null);
+        }
+        assertThat(f.clusters.webhookIdentities("a")).hasSize(105);
     }
 
     // ------------------------------------------- registration over the in-memory store: webhook key and lifetime

@@ -18,13 +18,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** CredentialService over the in-memory store: key cache and refresh on a movable clock, binding lookup, issuance. */
 class CredentialServiceTest {
-    static RSAKey rotated;
+    /** Generated once per JVM (not per test run: mutation testing runs single tests thousands of times). */
+    static final RSAKey rotated = PodTokens.rsaKey("k2");
 
     /** Issues credentials naming the binding's role, and records what it was asked for. */
     static final class RecordingIssuer implements CredentialIssuer {
@@ -43,11 +43,6 @@ class CredentialServiceTest {
     RecordingIssuer issuer;
     CredentialService service;
     Association association;
-
-    @BeforeAll
-    static void keys() {
-        rotated = PodTokens.rsaKey("k2");
-    }
 
     @BeforeEach
     void setUp() {
@@ -113,6 +108,15 @@ class CredentialServiceTest {
         assertRejected(org.assertj.core.api.Assertions.catchThrowable(() -> service.assume("prod", token(impostor))),
                 TokenCheck.SIGNATURE);
         assertThat(issuer.calls).isEmpty();
+    }
+
+    @Test
+    void assume_checksThatATokenIsThere_beforeLookingUpTheCluster() {
+        for (String missing : new String[] {null, ""}) {
+            assertThatThrownBy(() -> service.assume("absent", missing))
+                    .isInstanceOfSatisfying(ServiceException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PARAMETER))
+                    .hasMessageContaining("token is required");
+        }
     }
 
     @Test

@@ -46,6 +46,17 @@ class PodPatchTest {
                                 + "'volumeMounts':[]}],'volumes':[]}}",
                         "[{'op':'add','path':'/spec/containers/0/volumeMounts/-','value':" + MOUNT + "},"
                                 + "{'op':'add','path':'/spec/volumes/-','value':" + VOLUME + "}]"),
+                Arguments.of("a container's own credentials URI is never overridden nor paired with our token",
+                        "{'spec':{'containers':[{'name':'a','env':[{'name':'AWS_CONTAINER_CREDENTIALS_FULL_URI',"
+                                + "'value':'http://127.0.0.1:8080/creds'}],'volumeMounts':[]}],'volumes':[]}}",
+                        "[{'op':'add','path':'/spec/containers/0/volumeMounts/-','value':" + MOUNT + "},"
+                                + "{'op':'add','path':'/spec/volumes/-','value':" + VOLUME + "}]"),
+                Arguments.of("a mount of that name (other path) is kept, no second mount",
+                        "{'spec':{'containers':[{'name':'a','env':[],'volumeMounts':[{'name':'eks-pod-identity-token',"
+                                + "'mountPath':'/elsewhere'}]}],'volumes':[]}}",
+                        "[{'op':'add','path':'/spec/containers/0/env/-','value':" + URI + "},"
+                                + "{'op':'add','path':'/spec/containers/0/env/-','value':" + FILE + "},"
+                                + "{'op':'add','path':'/spec/volumes/-','value':" + VOLUME + "}]"),
                 Arguments.of("a mount at the same path (other name) is kept, no second mount",
                         "{'spec':{'containers':[{'name':'a','env':[],'volumeMounts':[{'name':'mine',"
                                 + "'mountPath':'/var/run/secrets/pods.eks.amazonaws.com/serviceaccount'}]}],"
@@ -70,6 +81,13 @@ class PodPatchTest {
                                 + "{'op':'add','path':'/spec/containers/1/env','value':[" + URI + "," + FILE + "]},"
                                 + "{'op':'add','path':'/spec/containers/1/volumeMounts/-','value':" + MOUNT + "},"
                                 + "{'op':'add','path':'/spec/volumes/-','value':" + VOLUME + "}]"),
+                Arguments.of("env entries and mounts without a name are kept, and do not count as ours",
+                        "{'spec':{'containers':[{'name':'a','env':[{'value':'x'},{'name':7}],'volumeMounts':[{'readOnly':true}]}],"
+                                + "'volumes':[{}]}}",
+                        "[{'op':'add','path':'/spec/containers/0/env/-','value':" + URI + "},"
+                                + "{'op':'add','path':'/spec/containers/0/env/-','value':" + FILE + "},"
+                                + "{'op':'add','path':'/spec/containers/0/volumeMounts/-','value':" + MOUNT + "},"
+                                + "{'op':'add','path':'/spec/volumes/-','value':" + VOLUME + "}]"),
                 Arguments.of("an already patched pod: nothing",
                         "{'spec':{'containers':[{'name':'a','env':[" + URI + "," + FILE + "],'volumeMounts':[" + MOUNT + "]}],"
                                 + "'volumes':[" + VOLUME + "]}}",
@@ -93,6 +111,7 @@ class PodPatchTest {
     static Stream<Arguments> malformed() {
         return Stream.of(
                 Arguments.of("{}", "request.object.spec"),
+                Arguments.of("{'spec':'x'}", "request.object.spec must be an object"),
                 Arguments.of("{'spec':{}}", "request.object.spec.containers"),
                 Arguments.of("{'spec':{'containers':{}}}", "request.object.spec.containers"),
                 Arguments.of("{'spec':{'containers':['x']}}", "request.object.spec.containers[0]"),

@@ -12,7 +12,6 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
-import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
@@ -29,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -39,17 +37,18 @@ import org.junit.jupiter.params.provider.MethodSource;
 class PodTokenVerifierTest {
     static final String ISSUER = "https://oidc.example/cluster";
     static final Instant NOW = Instant.parse("2026-11-29T12:00:00Z");
-    static RSAKey rsa;
-    static ECKey ec;
-    static RSAKey otherCluster;
-    static JWKSet keys;
+    // generated once per JVM, not per test run: mutation testing runs single tests thousands of times
+    static final RSAKey rsa = PodTokens.rsaKey("rsa-1");
+    static final ECKey ec = ecKey("ec-1");
+    static final RSAKey otherCluster = PodTokens.rsaKey("other");
+    static final JWKSet keys = new JWKSet(List.of(rsa.toPublicJWK(), ec.toPublicJWK()));
 
-    @BeforeAll
-    static void keys() throws Exception {
-        rsa = new RSAKeyGenerator(2048).keyID("rsa-1").generate();
-        ec = new ECKeyGenerator(Curve.P_256).keyID("ec-1").generate();
-        otherCluster = new RSAKeyGenerator(2048).keyID("other").generate();
-        keys = new JWKSet(List.of(rsa.toPublicJWK(), ec.toPublicJWK()));
+    static ECKey ecKey(String kid) {
+        try {
+            return new ECKeyGenerator(Curve.P_256).keyID(kid).generate();
+        } catch (com.nimbusds.jose.JOSEException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static JWTClaimsSet.Builder claims() {
@@ -108,7 +107,22 @@ class PodTokenVerifierTest {
         assertThat(verify(rs256(claims().issueTime(Date.from(NOW.plusSeconds(59))).build()))).isNotNull();
     }
 
-    static Stream<Arguments> rejections() throws Exception {
+    /** Signed once per JVM: mutation testing runs these tests once per mutant. */
+    static final List<Arguments> REJECTIONS = rejectionCases();
+
+    static Stream<Arguments> rejections() {
+        return REJECTIONS.stream();
+    }
+
+    static List<Arguments> rejectionCases() {
+        try {
+            return rejectionCaseStream().toList();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Stream<Arguments> rejectionCaseStream() throws Exception {
         String good = rs256(claims().build());
         String[] parts = good.split("\\.");
         JWSHeader rsHeader = new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("rsa-1").build();
@@ -218,6 +232,145 @@ class PodTokenVerifierTest {
                 .extracting(TokenInspection.Outcome::check).containsExactly(TokenCheck.ISSUER, TokenCheck.EXPIRED);
         assertThat(bad.namespace()).isEqualTo("payments");
         assertThat(bad.serviceAccount()).isEqualTo("api");
+    }
+
+    // ------------------------------------------------- what a security reviewer asks of the claims and times
+
+    static void assertRefused(String token, TokenCheck reason, String message) {
+        assertThatThrownBy(() -> verify(token))
+                .isInstanceOfSatisfying(TokenRejectedException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(reason);
+                    assertThat(e.code()).isEqualTo(reason.code());
+                })
+                .hasMessageContaining(message);
+        assertThat(PodTokenVerifier.inspect(token, ISSUER, keys, NOW).firstFailure())
+                .hasValueSatisfying(e -> assertThat(e.reason()).isEqualTo(reason));
+        assertThat(PodTokenVerifier.inspect(token, ISSUER, keys, NOW).pod()).isNull();
+    }
+
+    static String withPod(Object pod) {
+        Map<String, Object> k8s = new java.util.HashMap<>(Map.of("namespace", "payments",
+                "serviceaccount", Map.of("name", "api", "uid", "sa-uid")));
+        k8s.put("pod", pod);
+        return rs256(claims().claim("kubernetes.io", k8s).build());
+    }
+
+    @Test
+    void tokenWithEmptyPodUidIsNotPodBound() {
+        assertRefused(withPod(Map.of("name", "api-7d9f", "uid", "")), TokenCheck.CLAIMS, "not bound to a pod");
+    }
+
+    @Test
+    void tokenWithEmptyPodNameIsNotPodBound() {
+        assertRefused(withPod(Map.of("name", "", "uid", "p-uid")), TokenCheck.CLAIMS, "not bound to a pod");
+    }
+
+    @Test
+    void tokenWithoutPodUidOrName_orWithNonStringOnes_isNotPodBound() {
+        assertRefused(withPod(Map.of("name", "api-7d9f")), TokenCheck.CLAIMS, "not bound to a pod");
+        assertRefused(withPod(Map.of("uid", "p-uid")), TokenCheck.CLAIMS, "not bound to a pod");
+        assertRefused(withPod(Map.of("name", "api-7d9f", "uid", 42)), TokenCheck.CLAIMS, "not bound to a pod");
+        assertRefused(withPod(Map.of("name", List.of("api-7d9f"), "uid", "p-uid")), TokenCheck.CLAIMS, "not bound to a pod");
+        assertRefused(withPod("api-7d9f"), TokenCheck.CLAIMS, "not bound to a pod");
+    }
+
+    @Test
+    void tokenWithoutNamespaceOrServiceAccountClaims_namesNoSubject() {
+        assertRefused(rs256(claims().claim("kubernetes.io", Map.of("serviceaccount", Map.of("name", "api"),
+                "pod", Map.of("name", "p", "uid", "u"))).build()), TokenCheck.CLAIMS, "no namespace or service account");
+        assertRefused(rs256(claims().claim("kubernetes.io", Map.of("namespace", "payments",
+                "pod", Map.of("name", "p", "uid", "u"))).build()), TokenCheck.CLAIMS, "no namespace or service account");
+        TokenInspection inspection = PodTokenVerifier.inspect(rs256(claims().claim("kubernetes.io", Map.of("namespace",
+                "payments", "pod", Map.of("name", "p", "uid", "u"))).build()), ISSUER, keys, NOW);
+        assertThat(inspection.namespace()).isNull();
+        assertThat(inspection.serviceAccount()).isNull();
+    }
+
+    @Test
+    void tokenThatExpiresBeforeItWasIssuedIsRefused_evenWhenBothTimesAreWithinTheClockSkew() {
+        Instant iat = NOW.minusSeconds(10);
+        String backwards = rs256(claims().issueTime(Date.from(iat)).notBeforeTime(null)
+                .expirationTime(Date.from(iat.minusSeconds(20))).build());
+        assertRefused(backwards, TokenCheck.LIFETIME, "expires before it is issued");
+        assertThatThrownBy(() -> PodTokenVerifier.verify(backwards, ISSUER, keys, NOW, Duration.ofHours(1)))
+                .isInstanceOfSatisfying(TokenRejectedException.class, e -> assertThat(e.reason()).isEqualTo(TokenCheck.LIFETIME));
+    }
+
+    @Test
+    void tokenWithNoLifetimeAtAllIsRefused() {
+        String zero = rs256(claims().issueTime(Date.from(NOW)).notBeforeTime(null).expirationTime(Date.from(NOW)).build());
+        assertRefused(zero, TokenCheck.LIFETIME, "expires before it is issued");
+    }
+
+    @Test
+    void withoutAClusterLimit_aTokenOfExactly48HoursIsAccepted_andOneSecondLongerIsRefused() {
+        Instant iat = NOW.minusSeconds(30);
+        String atCeiling = rs256(claims().issueTime(Date.from(iat)).expirationTime(Date.from(iat.plus(Duration.ofHours(48)))).build());
+        String over = rs256(claims().issueTime(Date.from(iat))
+                .expirationTime(Date.from(iat.plus(Duration.ofHours(48)).plusSeconds(1))).build());
+        assertThat(verify(atCeiling).podUid()).isEqualTo("p-uid");
+        assertRefused(over, TokenCheck.LIFETIME, "exceeds 48 hours");
+    }
+
+    @Test
+    void theClockSkewIsSixtySecondsExactly_forExpiryIssueTimeAndNotBefore() {
+        Date hourAgo = Date.from(NOW.minusSeconds(3600));
+        String expiredAtSkew = rs256(claims().issueTime(hourAgo).notBeforeTime(hourAgo)
+                .expirationTime(Date.from(NOW.minusSeconds(60))).build());
+        String expiredPastSkew = rs256(claims().issueTime(hourAgo).notBeforeTime(hourAgo)
+                .expirationTime(Date.from(NOW.minusSeconds(61))).build());
+        assertThat(verify(expiredAtSkew)).isNotNull();
+        assertRefused(expiredPastSkew, TokenCheck.EXPIRED, "expired");
+
+        String issuedAtSkew = rs256(claims().issueTime(Date.from(NOW.plusSeconds(60))).notBeforeTime(null).build());
+        String issuedPastSkew = rs256(claims().issueTime(Date.from(NOW.plusSeconds(61))).notBeforeTime(null).build());
+        assertThat(verify(issuedAtSkew)).isNotNull();
+        assertRefused(issuedPastSkew, TokenCheck.NOT_YET_VALID, "issued in the future");
+
+        String validFromSkew = rs256(claims().notBeforeTime(Date.from(NOW.plusSeconds(60))).build());
+        String validPastSkew = rs256(claims().notBeforeTime(Date.from(NOW.plusSeconds(61))).build());
+        assertThat(verify(validFromSkew)).isNotNull();
+        assertRefused(validPastSkew, TokenCheck.NOT_YET_VALID, "not valid before");
+    }
+
+    /** Payloads that are not a JWT claims set: each is refused as MALFORMED, never an unchecked exception. */
+    static Stream<String> payloadsThatAreNotClaimSets() {
+        String deep = "[".repeat(4000) + "]".repeat(4000);
+        return Stream.of("[1,2]", "\"claims\"", "null", "42", "true", "", "{", "{\"exp\":", "not json at all",
+                "{\"exp\":\"tomorrow\"}", "{\"iat\":[1]}", "{\"nbf\":{}}", "{\"iss\":7}", "{\"sub\":false}",
+                "{\"aud\":{\"x\":1}}", "{\"aud\":[1]}", "{\"exp\":1e400}", "{\"jti\":[]}", "{\"a\":" + deep + "}", deep);
+    }
+
+    @ParameterizedTest
+    @MethodSource("payloadsThatAreNotClaimSets")
+    void aPayloadThatIsNotAJsonObjectOfClaimsIsRefusedAsMalformed(String payload) {
+        String header = b64("{\"alg\":\"RS256\",\"kid\":\"rsa-1\"}");
+        String token = header + "." + b64(payload) + "." + rs256(claims().build()).split("\\.")[2];
+        assertRefused(token, TokenCheck.MALFORMED, "The token is invalid");
+        assertThat(PodTokenVerifier.inspect(token, ISSUER, keys, NOW).outcomes())
+                .filteredOn(o -> o.status() != TokenInspection.Status.SKIP)
+                .extracting(TokenInspection.Outcome::check).containsExactly(TokenCheck.MALFORMED);
+    }
+
+    @Test
+    void kubernetesClaimsThatAreNotAnObjectAreRefused() {
+        assertRefused(rs256(claims().claim("kubernetes.io", "payments/api").build()), TokenCheck.CLAIMS, "no kubernetes.io claims");
+        assertRefused(rs256(claims().claim("kubernetes.io", List.of("payments")).build()), TokenCheck.CLAIMS, "no kubernetes.io claims");
+    }
+
+    @Test
+    void noTokenAtAllIsMissing_forTheBrokerAndForDiagnosis() {
+        assertThatThrownBy(() -> verify(null))
+                .isInstanceOfSatisfying(TokenRejectedException.class, e -> assertThat(e.reason()).isEqualTo(TokenCheck.MISSING));
+        assertThatThrownBy(() -> PodTokenVerifier.inspect(null, ISSUER, keys, NOW))
+                .isInstanceOfSatisfying(TokenRejectedException.class, e -> assertThat(e.reason()).isEqualTo(TokenCheck.MISSING));
+    }
+
+    @Test
+    void aTokenOfExactly16KiBIsReadAndJudgedOnItsContent() {
+        String sized = "a".repeat(PodTokenVerifier.MAX_TOKEN_BYTES - 4) + ".b.c";
+        assertThat(sized).hasSize(PodTokenVerifier.MAX_TOKEN_BYTES);
+        assertRefused(sized, TokenCheck.MALFORMED, "not a signed JWT");
     }
 
     static String b64(String s) {
