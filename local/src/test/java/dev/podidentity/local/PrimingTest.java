@@ -29,11 +29,13 @@ class PrimingTest {
     /**
      * The only 400s priming may answer, each for a reason and with its exact message (any other 400, such as a path
      * parameter the generated event lacks, fails): RegisterCluster creates what it does not find, so its priming must
-     * stop at validation, and it does at the first check: the priming cluster's name is reserved; CreatePodIdentityAssociation checks the role in IAM before the cluster (that IAM call is what
+     * stop at validation, and it does at the first check: the priming cluster's name is reserved, which DeleteCluster
+     * refuses too (so priming can never delete a real cluster); CreatePodIdentityAssociation checks the role in IAM before the cluster (that IAM call is what
      * priming warms), and no role of the priming name exists.
      */
     static final Map<Route, String> STOPS_BEFORE_THE_DATA = Map.of(
             Route.REGISTER_CLUSTER, "clusterName 'snapstart-priming' is reserved",
+            Route.DELETE_CLUSTER, "clusterName 'snapstart-priming' is reserved",
             Route.CREATE_POD_IDENTITY_ASSOCIATION, "Role provided in the request does not exist");
 
     @Test
