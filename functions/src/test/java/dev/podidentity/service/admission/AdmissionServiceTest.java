@@ -428,14 +428,14 @@ class AdmissionServiceTest {
     // ------------------------------------------------------------------------ failures of the data store
 
     @Test
-    void aStoreFailureWhileCheckingTheKeyLetsThePodInUnpatched_reportingTheFailure() {
+    void aStoreFailureWhileCheckingAKeyNeverSeen_isRefusedAsUnavailable_notAnswered() {
         findClusterFailure = new IllegalStateException("DynamoDB is unreachable");
 
-        AdmissionService.Outcome outcome = admit("prod", key, review("shop", "api"));
-
-        assertThat(outcome.uid()).isEqualTo(UID);
-        assertThat(outcome.patch()).isNull();
-        assertThat(outcome.failure()).isEqualTo("IllegalStateException");
+        assertThatThrownBy(() -> admit("prod", key, review("shop", "api")))
+                .isInstanceOfSatisfying(AdmissionService.RefusedException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.SERVICE_UNAVAILABLE);
+                    assertThat(e.reason()).isEqualTo(AdmissionReason.STORE_FAILURE);
+                });
     }
 
     @Test

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * and the cluster's IP family and region in the patch. The store is wrapped to count cluster reads and to fail on
  * demand.
  */
-class AdmissionServiceTest {
+class AdmissionOutcomesTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
     final ServiceFixture f = new ServiceFixture();
