@@ -4,13 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
-import dev.podidentity.local.Http;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -347,7 +341,6 @@ class RealWebhookProductionTest {
         assertThat(registered.path("cluster").path("ipFamily").asText()).isEqualTo("ipv6");
         namespace("six", "pod-identity.dev/inject=false", CA + "=v6");
         associate(v6, "six", "app");
-        String caBundle = Base64.getEncoder().encodeToString(Files.readAllBytes(c.stack.caCertificate()));
         c.k8s.kubectlWithInput("""
                 apiVersion: admissionregistration.k8s.io/v1
                 kind: MutatingWebhookConfiguration
@@ -361,25 +354,14 @@ class RealWebhookProductionTest {
                   reinvocationPolicy: IfNeeded
                   sideEffects: None
                   admissionReviewVersions: [v1]
-                """.formatted(registered.path("webhookUrl").asText(), caBundle, CA), "apply", "-f", "-")
+                """.formatted(registered.path("webhookUrl").asText(), TestWebhook.caBundle(c), CA), "apply", "-f", "-")
                 .orThrow("apply the v6 webhook");
         // a later webhook that changes only a label: the API server reinvokes ours on the patched pod
-        HttpsServer labeller = labeller();
-        try {
-            c.k8s.kubectlWithInput("""
-                    apiVersion: admissionregistration.k8s.io/v1
-                    kind: MutatingWebhookConfiguration
-                    metadata: {name: zz-test-labeller}
-                    webhooks:
-                    - name: labeller.test.invalid
-                      clientConfig: {url: "https://127.0.0.1:%d/", caBundle: %s}
-                      rules: [{apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [pods]}]
-                      namespaceSelector: {matchLabels: {%s: v6}}
-                      failurePolicy: Fail
-                      sideEffects: None
-                      admissionReviewVersions: [v1]
-                    """.formatted(labeller.getAddress().getPort(), caBundle, CA), "apply", "-f", "-")
-                    .orThrow("apply the labeller webhook");
+        try (TestWebhook labeller = TestWebhook.start(c, "labeller", "namespaceSelector: {matchLabels: {" + CA + ": v6}}",
+                pod -> pod.path("metadata").path("labels").has("relabelled") ? null
+                        : pod.path("metadata").has("labels")
+                        ? "[{\"op\":\"add\",\"path\":\"/metadata/labels/relabelled\",\"value\":\"yes\"}]"
+                        : "[{\"op\":\"add\",\"path\":\"/metadata/labels\",\"value\":{\"relabelled\":\"yes\"}}]")) {
             Instant deadline = Instant.now().plusSeconds(20);
             JsonNode pod = null;
             long calls = 0;
@@ -412,33 +394,8 @@ class RealWebhookProductionTest {
             assertThat(volumes(pod, "eks-pod-identity-token")).isEqualTo(1);
             assertThat(created.stderr()).doesNotContain("Warning");
         } finally {
-            c.k8s.kubectl("delete", "mutatingwebhookconfiguration", "zz-test-labeller", "pod-identity-v6", "--ignore-not-found");
-            labeller.stop(0);
+            c.k8s.kubectl("delete", "mutatingwebhookconfiguration", "pod-identity-v6", "--ignore-not-found");
         }
-    }
-
-    /** A webhook that adds the label {@code relabelled} to pods without it. */
-    HttpsServer labeller() throws IOException {
-        HttpsServer server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
-        server.setHttpsConfigurator(new HttpsConfigurator(c.stack.tls().serverContext()));
-        server.createContext("/", exchange -> {
-            try (exchange) {
-                JsonNode review = RealCluster.JSON.readTree(exchange.getRequestBody());
-                ObjectNode out = RealCluster.JSON.createObjectNode().put("apiVersion", "admission.k8s.io/v1").put("kind", "AdmissionReview");
-                ObjectNode response = out.putObject("response").put("uid", review.path("request").path("uid").asText())
-                        .put("allowed", true);
-                if (!review.path("request").path("object").path("metadata").path("labels").has("relabelled")) {
-                    String patch = review.path("request").path("object").path("metadata").has("labels")
-                            ? "[{\"op\":\"add\",\"path\":\"/metadata/labels/relabelled\",\"value\":\"yes\"}]"
-                            : "[{\"op\":\"add\",\"path\":\"/metadata/labels\",\"value\":{\"relabelled\":\"yes\"}}]";
-                    response.put("patchType", "JSONPatch")
-                            .put("patch", Base64.getEncoder().encodeToString(patch.getBytes(StandardCharsets.UTF_8)));
-                }
-                Http.send(exchange, 200, Map.of("Content-Type", "application/json"), RealCluster.JSON.writeValueAsBytes(out));
-            }
-        });
-        server.start();
-        return server;
     }
 
     // ------------------------------------------------------------------------------------------ 6. token lifetime
