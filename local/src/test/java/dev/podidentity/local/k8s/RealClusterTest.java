@@ -204,6 +204,7 @@ class RealClusterTest {
             assertThat(containers.get(1).path("name").asText()).isEqualTo("sidecar");
             assertThat(RealCluster.env(containers.get(1), "AWS_CONTAINER_CREDENTIALS_FULL_URI")).isNotNull();
             assertThat(RealCluster.env(containers.get(0), "AWS_CONTAINER_CREDENTIALS_FULL_URI")).isNotNull();
+            assertThat(sidecar.calls()).isPositive();
         }
     }
 

@@ -393,6 +393,7 @@ class RealWebhookProductionTest {
             }
             assertThat(volumes(pod, "eks-pod-identity-token")).isEqualTo(1);
             assertThat(created.stderr()).doesNotContain("Warning");
+            assertThat(labeller.calls()).isPositive();
         } finally {
             c.k8s.kubectl("delete", "mutatingwebhookconfiguration", "pod-identity-v6", "--ignore-not-found");
         }

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.Base64;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -23,19 +24,28 @@ final class TestWebhook implements AutoCloseable {
     private final RealCluster c;
     private final String config;
     private final HttpsServer server;
+    private final AtomicInteger calls;
 
-    private TestWebhook(RealCluster c, String config, HttpsServer server) {
+    private TestWebhook(RealCluster c, String config, HttpsServer server, AtomicInteger calls) {
         this.c = c;
         this.config = config;
         this.server = server;
+        this.calls = calls;
+    }
+
+    /** How many reviews the API server sent it. */
+    int calls() {
+        return calls.get();
     }
 
     /** {@code selector}: a YAML line such as {@code objectSelector: {matchLabels: {sidecar: "yes"}}}. */
     static TestWebhook start(RealCluster c, String name, String selector, Function<JsonNode, String> patch) throws IOException {
+        AtomicInteger calls = new AtomicInteger();
         HttpsServer server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
         server.setHttpsConfigurator(new HttpsConfigurator(c.stack.tls().serverContext()));
         server.createContext("/", exchange -> {
             try (exchange) {
+                calls.incrementAndGet();
                 JsonNode review = RealCluster.JSON.readTree(exchange.getRequestBody());
                 ObjectNode out = RealCluster.JSON.createObjectNode().put("apiVersion", "admission.k8s.io/v1").put("kind", "AdmissionReview");
                 ObjectNode response = out.putObject("response").put("uid", review.path("request").path("uid").asText())
@@ -50,7 +60,7 @@ final class TestWebhook implements AutoCloseable {
         });
         server.start();
         String config = "zz-test-" + name;
-        TestWebhook webhook = new TestWebhook(c, config, server);
+        TestWebhook webhook = new TestWebhook(c, config, server, calls);
         try {
             c.k8s.kubectlWithInput("""
                     apiVersion: admissionregistration.k8s.io/v1
