@@ -105,9 +105,20 @@ public final class AdmitPodHandler extends ApiHandler {
                 metricsNamespace, DimensionSet.of(AdmissionReason.DIMENSION, reason.metricValue()));
     }
 
-    /** A malformed review's 400 also carries an AdmissionReview that echoes its uid, when it could be read. */
+    /**
+     * A malformed review's 400 also carries an AdmissionReview that echoes its uid, when it could be read. A refused
+     * call (wrong key, unknown cluster, store failure before authentication) also reads as a Kubernetes Status: the
+     * API server then reports our message ("failed calling webhook ...: The webhook URL is not valid ...") in its
+     * log and, for fail-closed namespaces, to the client; any other body it reports as "unknown".
+     */
     @Override
     protected ApiResponse refusal(ErrorCode code, ServiceException e) {
+        if (e instanceof AdmissionService.RefusedException) {
+            ObjectNode body = Json.object().put("message", e.getMessage())
+                    .put("apiVersion", "v1").put("kind", "Status").put("status", "Failure").put("code", code.httpStatus());
+            body.putObject("metadata");
+            return error(code, body);
+        }
         if (!(e instanceof AdmissionService.MalformedReviewException malformed) || malformed.uid() == null) {
             return super.refusal(code, e);
         }

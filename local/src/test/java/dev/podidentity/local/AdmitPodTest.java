@@ -246,6 +246,11 @@ class AdmitPodTest {
         assertThat(b.status()).isEqualTo(403);
         assertThat(b.errorType()).isEqualTo("AccessDeniedException");
         assertThat(b.body().path("message").asText()).isEqualTo(a.body().path("message").asText()).doesNotContain(key);
+        // also a Kubernetes Status, so kube-apiserver reports the message (RealWebhookProductionTest), alike for both
+        assertThat(a.body().path("kind").asText()).isEqualTo("Status");
+        assertThat(a.body().path("status").asText()).isEqualTo("Failure");
+        assertThat(a.body().path("code").asInt()).isEqualTo(403);
+        assertThat(b.body()).isEqualTo(a.body());
         Admission.Answer c = Admission.admit(url.substring(0, url.lastIndexOf('/') + 1) + "short", "{}");
         assertThat(c.status()).isEqualTo(403);
     }

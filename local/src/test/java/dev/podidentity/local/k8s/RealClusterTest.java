@@ -3,17 +3,9 @@ package dev.podidentity.local.k8s;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
-import dev.podidentity.local.Http;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -194,42 +186,15 @@ class RealClusterTest {
 
     @Test
     void aContainerAddedByALaterWebhookGetsTheEnvOnReinvocation() throws Exception {
-        HttpsServer sidecar = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
-        sidecar.setHttpsConfigurator(new HttpsConfigurator(c.stack.tls().serverContext()));
-        sidecar.createContext("/", exchange -> {
-            try (exchange) {
-                JsonNode review = RealCluster.JSON.readTree(exchange.getRequestBody());
-                ObjectNode out = RealCluster.JSON.createObjectNode().put("apiVersion", "admission.k8s.io/v1").put("kind", "AdmissionReview");
-                ObjectNode response = out.putObject("response").put("uid", review.path("request").path("uid").asText()).put("allowed", true);
-                boolean has = false;
-                for (JsonNode ct : review.path("request").path("object").path("spec").path("containers")) {
-                    has |= "sidecar".equals(ct.path("name").asText());
+        // named after ours: the API server calls webhooks in name order, so ours runs first and must be reinvoked
+        try (TestWebhook sidecar = TestWebhook.start(c, "sidecar", "objectSelector: {matchLabels: {sidecar: \"yes\"}}", pod -> {
+            for (JsonNode ct : pod.path("spec").path("containers")) {
+                if ("sidecar".equals(ct.path("name").asText())) {
+                    return null;
                 }
-                if (!has) {
-                    String patch = "[{\"op\":\"add\",\"path\":\"/spec/containers/-\",\"value\":{\"name\":\"sidecar\",\"image\":\"registry.invalid/sidecar:1\"}}]";
-                    response.put("patchType", "JSONPatch").put("patch", Base64.getEncoder().encodeToString(patch.getBytes(StandardCharsets.UTF_8)));
-                }
-                Http.send(exchange, 200, Map.of("Content-Type", "application/json"), RealCluster.JSON.writeValueAsBytes(out));
             }
-        });
-        sidecar.start();
-        try {
-            // named after ours: the API server calls webhooks in name order, so ours runs first and must be reinvoked
-            c.k8s.kubectlWithInput("""
-                    apiVersion: admissionregistration.k8s.io/v1
-                    kind: MutatingWebhookConfiguration
-                    metadata: {name: zz-test-sidecar}
-                    webhooks:
-                    - name: sidecar.test.invalid
-                      clientConfig: {url: "https://127.0.0.1:%d/", caBundle: %s}
-                      rules: [{apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [pods]}]
-                      objectSelector: {matchLabels: {sidecar: "yes"}}
-                      failurePolicy: Fail
-                      sideEffects: None
-                      admissionReviewVersions: [v1]
-                    """.formatted(sidecar.getAddress().getPort(),
-                    Base64.getEncoder().encodeToString(Files.readAllBytes(c.stack.caCertificate()))), "apply", "-f", "-")
-                    .orThrow("apply the sidecar webhook");
+            return "[{\"op\":\"add\",\"path\":\"/spec/containers/-\",\"value\":{\"name\":\"sidecar\",\"image\":\"registry.invalid/sidecar:1\"}}]";
+        })) {
             JsonNode pod = c.k8s.createPod("default", """
                     {"apiVersion":"v1","kind":"Pod","metadata":{"name":"app-sidecar","labels":{"sidecar":"yes"}},
                      "spec":{"serviceAccountName":"app","containers":[{"name":"app","image":"registry.invalid/app:1"}]}}
@@ -239,9 +204,7 @@ class RealClusterTest {
             assertThat(containers.get(1).path("name").asText()).isEqualTo("sidecar");
             assertThat(RealCluster.env(containers.get(1), "AWS_CONTAINER_CREDENTIALS_FULL_URI")).isNotNull();
             assertThat(RealCluster.env(containers.get(0), "AWS_CONTAINER_CREDENTIALS_FULL_URI")).isNotNull();
-        } finally {
-            c.k8s.kubectl("delete", "mutatingwebhookconfiguration", "zz-test-sidecar", "--ignore-not-found");
-            sidecar.stop(0);
+            assertThat(sidecar.calls()).isPositive();
         }
     }
 
