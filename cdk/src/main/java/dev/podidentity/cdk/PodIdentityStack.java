@@ -7,6 +7,8 @@ import dev.podidentity.api.FunctionPackage;
 import dev.podidentity.api.Route;
 import dev.podidentity.api.TableAction;
 import dev.podidentity.config.Settings;
+import dev.podidentity.handlers.AdmitPodHandler;
+import dev.podidentity.handlers.AssumeRoleForPodIdentityHandler;
 import dev.podidentity.service.admission.AdmissionReason;
 import io.github.cdklabs.cdknag.NagPackSuppression;
 import io.github.cdklabs.cdknag.NagSuppressions;
@@ -476,7 +478,8 @@ public final class PodIdentityStack extends Stack {
     }
 
     /**
-     * What a platform team watches: credentials issued and refused (by status class and STS refusals), webhook
+     * What a platform team watches: credentials issued and refused (by status class, STS refusals, tokens of deleted
+     * pods, beside the tombstones written), webhook
      * outcomes by reason, p99 latency at the gateway and in the functions, throttles.
      */
     private void dashboard(Function assume, Function admit) {
@@ -503,7 +506,9 @@ public final class PodIdentityStack extends Stack {
                                                         .builder().label("refused (4xx: token, association, throttled)").build()),
                                                 failed5xx.with(software.amazon.awscdk.services.cloudwatch.MetricOptions
                                                         .builder().label("failed (5xx)").build()),
-                                                serviceCount("StsRefusals"))).build(),
+                                                serviceCount("StsRefusals"),
+                                                serviceCount(AssumeRoleForPodIdentityHandler.DELETED_POD_METRIC),
+                                                serviceCount(AdmitPodHandler.TOMBSTONE_METRIC))).build(),
                                 GraphWidget.Builder.create().title("Webhook outcomes (AdmissionOutcomes by Reason)").width(12)
                                         .left(outcomes).stacked(true).build()),
                         List.of(GraphWidget.Builder.create().title("p99 latency (ms)").width(12)
