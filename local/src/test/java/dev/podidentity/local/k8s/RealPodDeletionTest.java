@@ -4,14 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import dev.podidentity.local.Http;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -169,15 +175,59 @@ class RealPodDeletionTest {
 
     @Test
     void gracefulDeleteOfAnUnscheduledPod_isImmediate() throws Exception {
-        JsonNode pod = createPod("graceful-1", "\"terminationGracePeriodSeconds\":120,");
-        String token = token(pod);
-        assertThat(assume(token)).contains("/eks-" + CLUSTER + "-graceful-1-");
-        Instant before = Instant.now().minusSeconds(1);
-        // kubectl's default: the pod's own grace period (120 s); the API server makes it 0 for a pod on no node
-        c.k8s.kubectl("delete", "pod", "graceful-1", "--wait=false").orThrow("graceful delete");
-        assertThat(exists("graceful-1")).as("removed at once: it never ran").isFalse();
-        assertThat(refusedAsDeleted(token, pod)).as("the review carried grace 0, not 120 s")
-                .isBetween(before, Instant.now().plusSeconds(1));
+        // a second validating webhook that records the DELETE reviews the API server sends (what ours receives too)
+        List<JsonNode> reviews = new java.util.concurrent.CopyOnWriteArrayList<>();
+        HttpsServer recorder = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+        recorder.setHttpsConfigurator(new HttpsConfigurator(c.stack.tls().serverContext()));
+        recorder.createContext("/", exchange -> {
+            try (exchange) {
+                JsonNode review = RealCluster.JSON.readTree(exchange.getRequestBody());
+                reviews.add(review.path("request"));
+                String answer = "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"response\":{\"uid\":\""
+                        + review.path("request").path("uid").asText() + "\",\"allowed\":true}}";
+                Http.send(exchange, 200, Map.of("Content-Type", "application/json"), answer.getBytes(StandardCharsets.UTF_8));
+            }
+        });
+        recorder.start();
+        try {
+            c.k8s.kubectlWithInput("""
+                    apiVersion: admissionregistration.k8s.io/v1
+                    kind: ValidatingWebhookConfiguration
+                    metadata: {name: zz-test-delete-recorder}
+                    webhooks:
+                    - name: recorder.test.invalid
+                      clientConfig: {url: "https://127.0.0.1:%d/", caBundle: %s}
+                      rules: [{apiGroups: [""], apiVersions: [v1], operations: [DELETE], resources: [pods]}]
+                      objectSelector: {matchLabels: {record: "yes"}}
+                      failurePolicy: Fail
+                      sideEffects: None
+                      admissionReviewVersions: [v1]
+                    """.formatted(recorder.getAddress().getPort(),
+                    Base64.getEncoder().encodeToString(Files.readAllBytes(c.stack.caCertificate()))), "apply", "-f", "-")
+                    .orThrow("apply the recording webhook");
+            JsonNode pod = c.k8s.createPod("default", """
+                    {"apiVersion":"v1","kind":"Pod","metadata":{"name":"graceful-1","labels":{"record":"yes"}},
+                     "spec":{"serviceAccountName":"app","terminationGracePeriodSeconds":120,
+                             "containers":[{"name":"app","image":"registry.invalid/app:1"}]}}
+                    """);
+            String token = token(pod);
+            assertThat(assume(token)).contains("/eks-" + CLUSTER + "-graceful-1-");
+            Instant before = Instant.now().minusSeconds(1);
+            // kubectl's default: the pod's own grace period (120 s); the API server makes it 0 for a pod on no node
+            c.k8s.kubectl("delete", "pod", "graceful-1", "--wait=false").orThrow("graceful delete");
+            assertThat(exists("graceful-1")).as("removed at once: it never ran").isFalse();
+            assertThat(refusedAsDeleted(token, pod)).as("the tombstone says now, not in 120 s")
+                    .isBetween(before, Instant.now().plusSeconds(1));
+            System.out.println("DELETE reviews of an unscheduled pod (options): "
+                    + reviews.stream().map(r -> r.path("options").toString()).toList());
+            assertThat(reviews).isNotEmpty().allSatisfy(r -> {
+                assertThat(r.path("operation").asText()).isEqualTo("DELETE");
+                assertThat(r.path("options").path("gracePeriodSeconds").asLong(-1)).isZero();
+            });
+        } finally {
+            c.k8s.kubectl("delete", "validatingwebhookconfiguration", "zz-test-delete-recorder", "--ignore-not-found");
+            recorder.stop(0);
+        }
     }
 
     @Test
@@ -232,8 +282,8 @@ class RealPodDeletionTest {
                 """.formatted(pod.path("metadata").path("uid").asText()));
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         assertThat(exists("owned-1")).isFalse();
-        // the API server reviews a pod removed at once twice (when it marks it, and in the storage delete); the
-        // second write keeps the earlier time
+        // the API server reviews a pod removed at once more than once (when it marks it, and in the storage delete,
+        // again when its cached copy was stale); each write keeps the earlier time
         System.out.println("tombstone writes for one delete: "
                 + (c.stack.dynamo().requestsMentioning(marker).getOrDefault("PutItem", 0) - puts));
         assertThat(refusedAsDeleted(token, pod)).isBetween(before, Instant.now().plusSeconds(1));
