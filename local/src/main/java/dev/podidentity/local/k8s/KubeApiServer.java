@@ -79,9 +79,9 @@ public final class KubeApiServer implements AutoCloseable {
         String adminToken = HexFormat.of().formatHex(java.security.SecureRandom.getSeed(24));
         Files.writeString(run.resolve("tokens.csv"), adminToken + ",admin,admin-uid,system:masters\n");
 
-        int etcdPort = Proc.freePort();
-        int peerPort = Proc.freePort();
-        int apiPort = Proc.freePort();
+        int etcdPort = Proc.freeListenPort();
+        int peerPort = Proc.freeListenPort();
+        int apiPort = Proc.freeListenPort();
         String etcdUrl = "http://127.0.0.1:" + etcdPort;
         Proc.background(List.of(bins.etcd().toString(), "--name", "k8s-test", "--data-dir", run.resolve("etcd-data").toString(),
                 "--listen-client-urls", etcdUrl, "--advertise-client-urls", etcdUrl,

@@ -140,6 +140,25 @@ public final class Proc {
         }
     }
 
+    /**
+     * A free 127.0.0.1 port for a server this harness starts later, below Linux's ephemeral range (32768+): a port
+     * {@link #freePort} answers is free only until another process's outgoing connection, or its own bind to port 0,
+     * takes it before our server binds it (kube-apiserver then exits "address already in use" on a busy machine).
+     * Ports under 32768 are never handed out for outgoing connections, and a random pick seldom meets another's.
+     */
+    public static int freeListenPort() {
+        java.util.random.RandomGenerator random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; attempt < 50; attempt++) {
+            int port = 20_000 + random.nextInt(12_000);
+            try (var socket = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+                return socket.getLocalPort();
+            } catch (IOException inUse) {
+                // taken: try another
+            }
+        }
+        return freePort();
+    }
+
     static List<String> concat(List<String> a, List<String> b) {
         List<String> out = new ArrayList<>(a);
         out.addAll(b);
