@@ -334,7 +334,9 @@ public final class PodIdentityStack extends Stack {
                     .effect(Effect.DENY)
                     .principals(List.of(new AnyPrincipal()))
                     .actions(List.of("execute-api:Invoke"))
-                    .resources(List.of("execute-api:/*/POST/clusters/*/assume-role-for-pod-identity"))
+                    // the webhook-identities sync is called from the same nodes' egress, with a token as well
+                    .resources(List.of("execute-api:/*/POST/clusters/*/assume-role-for-pod-identity",
+                            "execute-api:/*/POST/clusters/*/webhook-identities"))
                     .conditions(Map.of("NotIpAddress", Map.of("aws:SourceIp", props.allowedSourceCidrs())))
                     .build());
         }

@@ -8,7 +8,9 @@ import java.util.Map;
  * A registered Kubernetes cluster: its service-account token issuer and the public keys (JWKS, as JSON)
  * that verify its tokens. {@code associationCount} is maintained transactionally with associations.
  * {@code podTokenLifetimeSeconds} bounds the pod tokens it accepts (and the webhook injects);
- * {@code webhookKeyHash} is the SHA-256 of the admission webhook's key (never the key; null before one exists).
+ * {@code webhookKeyHash} is the SHA-256 of the admission webhook's key (never the key; null before one exists);
+ * {@code webhookSyncServiceAccount} may read the webhook identities with a token of this cluster ({@link WebhookSync};
+ * null: the default, {@link #syncServiceAccount()} resolves it).
  */
 public record Cluster(
         String name,
@@ -21,28 +23,35 @@ public record Cluster(
         int associationCount,
         long version,
         int podTokenLifetimeSeconds,
-        String webhookKeyHash) {
+        String webhookKeyHash,
+        Subject webhookSyncServiceAccount) {
 
     public Cluster {
         tags = tags == null ? Map.of() : Map.copyOf(tags);
+    }
+
+    /** The service account whose tokens may read the webhook identities: the registered one, else the default. */
+    public Subject syncServiceAccount() {
+        return webhookSyncServiceAccount == null ? WebhookSync.DEFAULT_SERVICE_ACCOUNT : webhookSyncServiceAccount;
     }
 
     /** A cluster with the default token lifetime and no webhook key (the shape before issue 14). */
     public Cluster(String name, String arn, String issuer, String jwksJson, Map<String, String> tags, Instant createdAt,
                    Instant modifiedAt, int associationCount, long version) {
         this(name, arn, issuer, jwksJson, tags, createdAt, modifiedAt, associationCount, version,
-                PodTokenLifetime.DEFAULT_SECONDS, null);
+                PodTokenLifetime.DEFAULT_SECONDS, null, null);
     }
 
     public Cluster withTags(Map<String, String> newTags, Instant now) {
         return new Cluster(name, arn, issuer, jwksJson, newTags, createdAt, now, associationCount, version,
-                podTokenLifetimeSeconds, webhookKeyHash);
+                podTokenLifetimeSeconds, webhookKeyHash, webhookSyncServiceAccount);
     }
 
     /**
      * What registering {@code candidate} again makes of this stored cluster: the candidate's issuer, keys and
      * modification time, tags merged (InvalidParameter beyond {@link Tags#MAX_TAGS}), the candidate's lifetime when
-     * {@code setLifetime}, its webhook key hash when {@code rotateKey} or when there is none yet, the next version.
+     * {@code setLifetime}, its webhook key hash when {@code rotateKey} or when there is none yet, its sync service
+     * account when it names one, the next version.
      */
     public Cluster reregistered(Cluster candidate, boolean setLifetime, boolean rotateKey) {
         Map<String, String> merged = new HashMap<>(tags);
@@ -53,6 +62,7 @@ public record Cluster(
         }
         return new Cluster(name, arn, candidate.issuer(), candidate.jwksJson(), merged, createdAt, candidate.modifiedAt(),
                 associationCount, version + 1, setLifetime ? candidate.podTokenLifetimeSeconds() : podTokenLifetimeSeconds,
-                rotateKey || webhookKeyHash == null ? candidate.webhookKeyHash() : webhookKeyHash);
+                rotateKey || webhookKeyHash == null ? candidate.webhookKeyHash() : webhookKeyHash,
+                candidate.webhookSyncServiceAccount() != null ? candidate.webhookSyncServiceAccount() : webhookSyncServiceAccount);
     }
 }

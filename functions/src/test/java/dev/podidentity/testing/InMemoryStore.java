@@ -102,7 +102,7 @@ public final class InMemoryStore implements PodIdentityStore {
         }
         Cluster updated = new Cluster(current.name(), current.arn(), current.issuer(), current.jwksJson(), tags,
                 current.createdAt(), clock.instant(), current.associationCount(), current.version() + 1,
-                current.podTokenLifetimeSeconds(), current.webhookKeyHash());
+                current.podTokenLifetimeSeconds(), current.webhookKeyHash(), current.webhookSyncServiceAccount());
         clusters.put(updated.name(), updated);
         return updated;
     }
@@ -244,7 +244,8 @@ public final class InMemoryStore implements PodIdentityStore {
 
     private static Cluster counted(Cluster c, int delta) {
         return new Cluster(c.name(), c.arn(), c.issuer(), c.jwksJson(), c.tags(), c.createdAt(), c.modifiedAt(),
-                c.associationCount() + delta, c.version(), c.podTokenLifetimeSeconds(), c.webhookKeyHash());
+                c.associationCount() + delta, c.version(), c.podTokenLifetimeSeconds(), c.webhookKeyHash(),
+                c.webhookSyncServiceAccount());
     }
 
     private static <T> Page<T> page(List<T> items, int limit, Function<T, String> key) {

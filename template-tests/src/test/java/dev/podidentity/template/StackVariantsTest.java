@@ -38,6 +38,7 @@ class StackVariantsTest {
                 .filter(s -> "Deny".equals(s.get("Effect"))).findFirst().orElseThrow();
         assertThat(list(map(map(deny.get("Condition")).get("NotIpAddress")).get("aws:SourceIp"))).containsExactly("10.0.0.0/16");
         assertThat((String) list(deny.get("Resource")).get(0)).contains("assume-role-for-pod-identity");
+        assertThat((String) list(deny.get("Resource")).get(1)).contains("POST/clusters/*/webhook-identities");
     }
 
     @Test

@@ -18,6 +18,7 @@ import dev.podidentity.domain.Page;
 import dev.podidentity.domain.PodIdentityStore;
 import dev.podidentity.domain.ServiceException;
 import dev.podidentity.domain.SubjectBinding;
+import dev.podidentity.domain.WebhookSync;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -106,6 +107,10 @@ public final class DynamoStore implements PodIdentityStore {
                 values.put(":keyHash", s(keyHash));
                 update += ", " + ItemMapper.WEBHOOK_KEY_HASH + " = :keyHash";
             }
+            if (updated.webhookSyncServiceAccount() != null) {
+                values.put(":syncAccount", s(WebhookSync.format(updated.webhookSyncServiceAccount())));
+                update += ", " + ItemMapper.WEBHOOK_SYNC_SERVICE_ACCOUNT + " = :syncAccount";
+            }
             String expression = update;
             try {
                 dynamo.updateItem(r -> r.tableName(table)
@@ -170,7 +175,7 @@ public final class DynamoStore implements PodIdentityStore {
     public Cluster replaceClusterTags(Cluster previous, Map<String, String> tags) {
         Cluster updated = new Cluster(previous.name(), previous.arn(), previous.issuer(), previous.jwksJson(), tags,
                 previous.createdAt(), clock.instant(), previous.associationCount(), previous.version() + 1,
-                previous.podTokenLifetimeSeconds(), previous.webhookKeyHash());
+                previous.podTokenLifetimeSeconds(), previous.webhookKeyHash(), previous.webhookSyncServiceAccount());
         try {
             dynamo.updateItem(r -> r.tableName(table)
                     .key(ItemMapper.clusterKey(previous.name()))

@@ -13,6 +13,7 @@ import dev.podidentity.domain.Association;
 import dev.podidentity.domain.AssociationSummary;
 import dev.podidentity.domain.Cluster;
 import dev.podidentity.domain.SubjectBinding;
+import dev.podidentity.domain.WebhookSync;
 import java.util.HashMap;
 import java.util.Map;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -41,6 +42,8 @@ final class ItemMapper {
     static final String REQUEST_HASH = "requestHash";
     static final String POD_TOKEN_LIFETIME = "podTokenLifetimeSeconds";
     static final String WEBHOOK_KEY_HASH = "webhookKeyHash";
+    /** {@code namespace/name}; absent: the default ({@link WebhookSync#DEFAULT_SERVICE_ACCOUNT}). */
+    static final String WEBHOOK_SYNC_SERVICE_ACCOUNT = "webhookSyncServiceAccount";
 
     private ItemMapper() {
     }
@@ -138,6 +141,9 @@ final class ItemMapper {
         item.put(VERSION, n(c.version()));
         item.put(POD_TOKEN_LIFETIME, n(c.podTokenLifetimeSeconds()));
         putIfPresent(item, WEBHOOK_KEY_HASH, c.webhookKeyHash());
+        if (c.webhookSyncServiceAccount() != null) {
+            item.put(WEBHOOK_SYNC_SERVICE_ACCOUNT, s(WebhookSync.format(c.webhookSyncServiceAccount())));
+        }
         return item;
     }
 
@@ -147,6 +153,6 @@ final class ItemMapper {
                 (int) number(item, ASSOCIATION_COUNT), number(item, VERSION),
                 item.containsKey(POD_TOKEN_LIFETIME) ? (int) number(item, POD_TOKEN_LIFETIME)
                         : dev.podidentity.domain.PodTokenLifetime.DEFAULT_SECONDS,
-                string(item, WEBHOOK_KEY_HASH));
+                string(item, WEBHOOK_KEY_HASH), WebhookSync.parse(string(item, WEBHOOK_SYNC_SERVICE_ACCOUNT)));
     }
 }
