@@ -30,6 +30,14 @@ public record Cluster(
         tags = tags == null ? Map.of() : Map.copyOf(tags);
     }
 
+    /** A cluster with the default sync service account (the shape before issue 22). */
+    public Cluster(String name, String arn, String issuer, String jwksJson, Map<String, String> tags, Instant createdAt,
+                   Instant modifiedAt, int associationCount, long version, int podTokenLifetimeSeconds,
+                   String webhookKeyHash) {
+        this(name, arn, issuer, jwksJson, tags, createdAt, modifiedAt, associationCount, version, podTokenLifetimeSeconds,
+                webhookKeyHash, null);
+    }
+
     /** The service account whose tokens may read the webhook identities: the registered one, else the default. */
     public Subject syncServiceAccount() {
         return webhookSyncServiceAccount == null ? WebhookSync.DEFAULT_SERVICE_ACCOUNT : webhookSyncServiceAccount;
