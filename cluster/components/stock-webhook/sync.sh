@@ -30,12 +30,14 @@ trap 'rm -rf "$WORK"' EXIT
 log() { echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) sync: $*" >&2; }
 count() { grep -o '"serviceAccount"' "$1" 2>/dev/null | wc -l | tr -d ' '; }
 
-# The last success: the existing file's age survives a container restart (the emptyDir outlives the container).
-last_success=0
+# The last success survives a container restart in the status file (its emptyDir outlives the container).
+last_success=$(sed -n 's/^pod_identity_webhook_sync_last_success_timestamp_seconds \([0-9][0-9]*\)$/\1/p' "$STATUS_FILE" 2>/dev/null)
+last_success=${last_success:-0}
 identities=0
 if [ -f "$OUT_FILE" ]; then
-  last_success=$(date -r "$OUT_FILE" +%s 2>/dev/null || echo 0)
   identities=$(count "$OUT_FILE")
+  # a list without a status file: as old as the list
+  [ "$last_success" -gt 0 ] || last_success=$(date -r "$OUT_FILE" +%s 2>/dev/null || echo 0)
 fi
 failures=0
 
@@ -84,9 +86,8 @@ sync_once() {
     *) log "unexpected answer from $URL (not an identities file): $(head -c 80 "$WORK/body")"; return 1 ;;
   esac
   mkdir -p "$OUT_DIR" 2>/dev/null
-  if [ -f "$OUT_FILE" ] && cmp -s "$WORK/body" "$OUT_FILE"; then
-    touch "$OUT_FILE" 2>/dev/null # its age is the staleness after a restart: unchanged still means current
-  else
+  # rewritten only when it changed: every write makes the webhook re-read it
+  if ! { [ -f "$OUT_FILE" ] && cmp -s "$WORK/body" "$OUT_FILE"; }; then
     tmp="$OUT_DIR/.$(basename "$OUT_FILE").tmp"
     if ! cp "$WORK/body" "$tmp" || ! mv -f "$tmp" "$OUT_FILE"; then
       rm -f "$tmp"
