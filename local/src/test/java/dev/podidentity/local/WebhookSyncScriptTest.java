@@ -69,11 +69,7 @@ class WebhookSyncScriptTest {
     @Test
     void keepsTheFileCurrent_andTheLastGoodListWhileTheApiIsDown() throws Exception {
         String cluster = TestStack.unique("syncsh");
-        String issuer = "https://oidc.local/" + cluster;
-        RSAKey key = Keys.rsa("syncsh-k1");
-        ClusterApi.register(cluster, issuer, new JWKSet(key.toPublicJWK()).toString(true));
-        Path token = Files.writeString(dir.resolve("token"), WebhookSyncRouteTest.token(key, issuer,
-                "pod-identity-system", "webhook-sync", WebhookSync.AUDIENCE, Instant.now()));
+        Path token = registerWithTokenOf(cluster, "pod-identity-system", "webhook-sync");
         Path out = dir.resolve("identities/identities.json");
         Path status = dir.resolve("status/status.prom");
         Path log = dir.resolve("sync.log");
@@ -130,11 +126,7 @@ class WebhookSyncScriptTest {
     @Test
     void aRefusedToken_writesNothing_andSaysWhy_andOnceModeExitsNonZero() throws Exception {
         String cluster = TestStack.unique("syncsh-refused");
-        String issuer = "https://oidc.local/" + cluster;
-        RSAKey key = Keys.rsa("syncsh-k2");
-        ClusterApi.register(cluster, issuer, new JWKSet(key.toPublicJWK()).toString(true));
-        Path token = Files.writeString(dir.resolve("token"), WebhookSyncRouteTest.token(key, issuer,
-                "default", "default", WebhookSync.AUDIENCE, Instant.now()));
+        Path token = registerWithTokenOf(cluster, "default", "default");
         Path out = dir.resolve("identities.json");
         ProcessBuilder pb = new ProcessBuilder("sh", SCRIPT.toString()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("once.log").toFile());
@@ -151,6 +143,15 @@ class WebhookSyncScriptTest {
         assertThat(Files.readString(dir.resolve("once.log"))).contains("HTTP 403 AccessDeniedException",
                 "Service account default/default may not read the webhook identities", "STALE: no list synced yet");
         assertThat(Files.readString(dir.resolve("status.prom"))).contains("pod_identity_webhook_sync_age_seconds -1");
+    }
+
+    /** Registers {@code cluster} with a new key; answers a file holding a sync-audience token of that service account. */
+    Path registerWithTokenOf(String cluster, String namespace, String serviceAccount) throws IOException {
+        String issuer = "https://oidc.local/" + cluster;
+        RSAKey key = Keys.rsa(cluster + "-k1");
+        ClusterApi.register(cluster, issuer, new JWKSet(key.toPublicJWK()).toString(true));
+        return Files.writeString(dir.resolve("token"), WebhookSyncRouteTest.token(key, issuer, namespace, serviceAccount,
+                WebhookSync.AUDIENCE, Instant.now()));
     }
 
     /** Forwards to the local API; answers nothing (closes the connection) while {@link #apiDown} is set. */
