@@ -410,7 +410,9 @@ public final class PodIdentityStack extends Stack {
                                 + " token in the body is the credential (as with sts:AssumeRoleWithWebIdentity), and the"
                                 + " stock agent signs for eks-auth, which IAM authorization would reject. Restrict it"
                                 + " with allowedSourceCidrs or assumeRoleIamAuth. AdmitPod (the clusters' admission webhook)"
-                                + " authenticates with the 256-bit key in its URL, as the API server cannot sign requests.").build(),
+                                + " authenticates with the 256-bit key in its URL, as the API server cannot sign requests;"
+                                + " SyncWebhookIdentities with a projected token of the cluster's sync service account"
+                                + " (the cluster holds no AWS credentials).").build(),
                 NagPackSuppression.builder().id("AwsSolutions-IAM4")
                         .reason("Only API Gateway's account-level CloudWatch role uses an AWS managed policy"
                                 + " (AmazonAPIGatewayPushToCloudWatchLogs), as API Gateway requires.")
