@@ -391,7 +391,9 @@ public final class PodIdentityStack extends Stack {
                     .effect(Effect.DENY)
                     .principals(List.of(new AnyPrincipal()))
                     .actions(List.of("execute-api:Invoke"))
-                    .resources(List.of(invokeResource(Route.ASSUME_ROLE_FOR_POD_IDENTITY), invokeResource(Route.ADMIT_POD)))
+                    // the webhook-identities sync is called from the same nodes' egress, with a token as well
+                    .resources(List.of(invokeResource(Route.ASSUME_ROLE_FOR_POD_IDENTITY), invokeResource(Route.ADMIT_POD),
+                            invokeResource(Route.SYNC_WEBHOOK_IDENTITIES)))
                     .conditions(Map.of("NotIpAddress", Map.of("aws:SourceIp", props.allowedSourceCidrs())))
                     .build());
         }
@@ -565,7 +567,9 @@ public final class PodIdentityStack extends Stack {
                                 + " token in the body is the credential (as with sts:AssumeRoleWithWebIdentity), and the"
                                 + " stock agent signs for eks-auth, which IAM authorization would reject. Restrict it"
                                 + " with allowedSourceCidrs or assumeRoleIamAuth. AdmitPod (the clusters' admission webhook)"
-                                + " authenticates with the 256-bit key in its URL, as the API server cannot sign requests.").build(),
+                                + " authenticates with the 256-bit key in its URL, as the API server cannot sign requests;"
+                                + " SyncWebhookIdentities with a projected token of the cluster's sync service account"
+                                + " (the cluster holds no AWS credentials).").build(),
                 NagPackSuppression.builder().id("AwsSolutions-IAM4")
                         .reason("Only API Gateway's account-level CloudWatch role uses an AWS managed policy"
                                 + " (AmazonAPIGatewayPushToCloudWatchLogs), as API Gateway requires.")

@@ -74,7 +74,15 @@ public enum Route {
             NONE, BROKER, Set.of(GET_ITEM, PUT_ITEM), Set.of()),
     /** The stock amazon-eks-pod-identity-webhook's container-credentials file for a cluster. */
     GET_WEBHOOK_IDENTITIES("GetWebhookIdentities", "GET", "/clusters/{name}/webhook-identities",
-            AWS_IAM, ADMIN, Set.of(GET_ITEM, QUERY), Set.of());
+            AWS_IAM, ADMIN, Set.of(GET_ITEM, QUERY), Set.of()),
+    /**
+     * The same list for the cluster itself (the stock webhook's sync container), authorized by a projected token of
+     * the cluster's sync service account in the body, as AssumeRoleForPodIdentity is by a pod's token: no gateway
+     * authorization, so no AWS secret in the cluster. The broker's package: token-authorized like the broker, and
+     * no IAM or STS call.
+     */
+    SYNC_WEBHOOK_IDENTITIES("SyncWebhookIdentities", "POST", "/clusters/{name}/webhook-identities",
+            NONE, BROKER, Set.of(GET_ITEM, QUERY), Set.of());
 
     private final String operation;
     private final String method;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.podidentity.domain.Association;
 import dev.podidentity.domain.AssociationSummary;
 import dev.podidentity.domain.Cluster;
+import dev.podidentity.domain.WebhookSync;
 import java.util.List;
 
 /** Domain records as the EKS API shapes them (unset members omitted, timestamps as epoch seconds). */
@@ -75,6 +76,7 @@ public final class WireFormat {
         }
         n.put("ipFamily", c.effectiveIpFamily().wireName());
         putIfPresent(n, "region", c.region());
+        n.put("webhookSyncServiceAccount", WebhookSync.format(c.syncServiceAccount()));
         try {
             n.set("jwks", Json.MAPPER.readTree(c.jwksJson()));
         } catch (java.io.IOException e) {

@@ -12,6 +12,7 @@ import dev.podidentity.service.DiagnosisService;
 import dev.podidentity.adapter.sts.StsCredentialIssuer;
 import dev.podidentity.service.PageTokens;
 import dev.podidentity.service.TagService;
+import dev.podidentity.service.WebhookSyncService;
 import dev.podidentity.service.admission.AdmissionService;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -57,6 +58,7 @@ public final class Composition {
     private final Supplier<CredentialService> credentialService;
     private final Supplier<DiagnosisService> diagnosis;
     private final Supplier<AdmissionService> admissions;
+    private final Supplier<WebhookSyncService> webhookSync;
 
     private Composition(Settings settings, AwsCredentialsProvider credentials) {
         this.settings = settings;
@@ -77,6 +79,7 @@ public final class Composition {
         this.credentialService = memoize(() -> new CredentialService(store.get(), credentialIssuer.get(), clock));
         this.diagnosis = memoize(() -> new DiagnosisService(store.get(), roleValidator.get(), clock));
         this.admissions = memoize(() -> new AdmissionService(store.get(), clock, settings.identity().region()));
+        this.webhookSync = memoize(() -> new WebhookSyncService(store.get(), clock));
     }
 
     /** The paging secret's value as an HMAC key: at least 32 characters (the stack generates 64). */
@@ -197,6 +200,10 @@ public final class Composition {
 
     public AdmissionService admissions() {
         return admissions.get();
+    }
+
+    public WebhookSyncService webhookSync() {
+        return webhookSync.get();
     }
 
     static <T> Supplier<T> memoize(Supplier<T> supplier) {

@@ -14,6 +14,8 @@ import java.util.Map;
  * region) the AWS_REGION it injects. After the lifetime was lowered, tokens up to
  * {@code previousPodTokenLifetimeSeconds} stay accepted until {@code podTokenLifetimeEffectiveAt} (null: no change
  * pending), when every token issued under the previous limit has expired.
+ * {@code webhookSyncServiceAccount} may read the webhook identities with a token of this cluster ({@link WebhookSync};
+ * null: the default, {@link #syncServiceAccount()} resolves it).
  */
 public record Cluster(
         String name,
@@ -30,7 +32,8 @@ public record Cluster(
         IpFamily ipFamily,
         String region,
         int previousPodTokenLifetimeSeconds,
-        Instant podTokenLifetimeEffectiveAt) {
+        Instant podTokenLifetimeEffectiveAt,
+        Subject webhookSyncServiceAccount) {
 
     /**
      * How long after a lowering the previous limit is still honoured beyond the previous lifetime itself: the
@@ -46,12 +49,22 @@ public record Cluster(
         }
     }
 
+    /** A cluster with the default sync service account (the shape before issue 22). */
+    public Cluster(String name, String arn, String issuer, String jwksJson, Map<String, String> tags, Instant createdAt,
+                   Instant modifiedAt, int associationCount, long version, int podTokenLifetimeSeconds,
+                   String webhookKeyHash, IpFamily ipFamily, String region, int previousPodTokenLifetimeSeconds,
+                   Instant podTokenLifetimeEffectiveAt) {
+        this(name, arn, issuer, jwksJson, tags, createdAt, modifiedAt, associationCount, version,
+                podTokenLifetimeSeconds, webhookKeyHash, ipFamily, region, previousPodTokenLifetimeSeconds,
+                podTokenLifetimeEffectiveAt, null);
+    }
+
     /** A cluster with the webhook settings at their defaults and no lifetime change pending. */
     public Cluster(String name, String arn, String issuer, String jwksJson, Map<String, String> tags, Instant createdAt,
                    Instant modifiedAt, int associationCount, long version, int podTokenLifetimeSeconds,
                    String webhookKeyHash) {
         this(name, arn, issuer, jwksJson, tags, createdAt, modifiedAt, associationCount, version,
-                podTokenLifetimeSeconds, webhookKeyHash, null, null, 0, null);
+                podTokenLifetimeSeconds, webhookKeyHash, null, null, 0, null, null);
     }
 
     /** A cluster with the default token lifetime and no webhook key (the shape before issue 14). */
@@ -65,14 +78,14 @@ public record Cluster(
     public Cluster retagged(Map<String, String> newTags, Instant now) {
         return new Cluster(name, arn, issuer, jwksJson, newTags, createdAt, now, associationCount, version + 1,
                 podTokenLifetimeSeconds, webhookKeyHash, ipFamily, region, previousPodTokenLifetimeSeconds,
-                podTokenLifetimeEffectiveAt);
+                podTokenLifetimeEffectiveAt, webhookSyncServiceAccount);
     }
 
     /** This cluster with {@code delta} more associations (same version: counts are kept by transactions). */
     public Cluster counted(int delta) {
         return new Cluster(name, arn, issuer, jwksJson, tags, createdAt, modifiedAt, associationCount + delta, version,
                 podTokenLifetimeSeconds, webhookKeyHash, ipFamily, region, previousPodTokenLifetimeSeconds,
-                podTokenLifetimeEffectiveAt);
+                podTokenLifetimeEffectiveAt, webhookSyncServiceAccount);
     }
 
     /** The credentials URI family, ipv4 unless registered otherwise. */
@@ -80,11 +93,16 @@ public record Cluster(
         return ipFamily == null ? IpFamily.IPV4 : ipFamily;
     }
 
+    /** The service account whose tokens may read the webhook identities: the registered one, else the default. */
+    public Subject syncServiceAccount() {
+        return webhookSyncServiceAccount == null ? WebhookSync.DEFAULT_SERVICE_ACCOUNT : webhookSyncServiceAccount;
+    }
+
     /** This cluster with the defaults filled in: ipv4 and {@code serviceRegion} where none was registered. */
     public Cluster withDefaults(String serviceRegion) {
         return new Cluster(name, arn, issuer, jwksJson, tags, createdAt, modifiedAt, associationCount, version,
                 podTokenLifetimeSeconds, webhookKeyHash, effectiveIpFamily(), region == null ? serviceRegion : region,
-                previousPodTokenLifetimeSeconds, podTokenLifetimeEffectiveAt);
+                previousPodTokenLifetimeSeconds, podTokenLifetimeEffectiveAt, webhookSyncServiceAccount);
     }
 
     /**
@@ -99,9 +117,10 @@ public record Cluster(
     /**
      * What registering {@code candidate} again makes of this stored cluster: the candidate's issuer, keys and
      * modification time, tags merged (InvalidParameter beyond {@link Tags#MAX_TAGS}), the candidate's lifetime when
-     * {@code setLifetime}, its webhook key hash when {@code rotateKey} or when there is none yet, its ipFamily and
-     * region when it names them, the next version. Lowering the lifetime below what is accepted now keeps that
-     * accepted until the tokens issued under it have expired (plus {@link #LIFETIME_CHANGE_MARGIN}).
+     * {@code setLifetime}, its webhook key hash when {@code rotateKey} or when there is none yet, its ipFamily,
+     * region and sync service account when it names them, the next version. Lowering the lifetime below what is
+     * accepted now keeps that accepted until the tokens issued under it have expired (plus
+     * {@link #LIFETIME_CHANGE_MARGIN}).
      */
     public Cluster reregistered(Cluster candidate, boolean setLifetime, boolean rotateKey) {
         Map<String, String> merged = new HashMap<>(tags);
@@ -126,6 +145,8 @@ public record Cluster(
                 associationCount, version + 1, lifetime,
                 rotateKey || webhookKeyHash == null ? candidate.webhookKeyHash() : webhookKeyHash,
                 candidate.ipFamily() != null ? candidate.ipFamily() : ipFamily,
-                candidate.region() != null ? candidate.region() : region, previous, effectiveAt);
+                candidate.region() != null ? candidate.region() : region, previous, effectiveAt,
+                candidate.webhookSyncServiceAccount() != null
+                        ? candidate.webhookSyncServiceAccount() : webhookSyncServiceAccount);
     }
 }

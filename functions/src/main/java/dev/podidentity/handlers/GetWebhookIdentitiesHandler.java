@@ -10,6 +10,7 @@ import dev.podidentity.api.Route;
 import dev.podidentity.config.Composition;
 import dev.podidentity.domain.Subject;
 import dev.podidentity.service.ClusterService;
+import java.util.List;
 
 /**
  * GetWebhookIdentities: {@code GET /clusters/{name}/webhook-identities} answers every associated service account as
@@ -30,9 +31,14 @@ public final class GetWebhookIdentitiesHandler extends ApiHandler {
 
     @Override
     protected JsonNode handle(ApiRequest request) {
+        return identitiesFile(service.webhookIdentities(request.path("name")));
+    }
+
+    /** The stock webhook's file: {@code {"identities": [{"namespace", "serviceAccount"}]}}. */
+    static ObjectNode identitiesFile(List<Subject> subjects) {
         ObjectNode body = Json.object();
         ArrayNode identities = body.putArray("identities");
-        for (Subject s : service.webhookIdentities(request.path("name"))) {
+        for (Subject s : subjects) {
             identities.addObject().put("namespace", s.namespace()).put("serviceAccount", s.serviceAccount());
         }
         return body;

@@ -48,7 +48,8 @@ public final class RegisterClusterHandler extends ApiHandler {
         Boolean rotate = Json.optionalBoolean(body, "rotateWebhookKey");
         ClusterService.Registration r = service.register(request.path("name"), Json.optionalString(body, "issuer"),
                 jwksJson, Json.optionalStringMap(body, "tags"), lifetime(body), Boolean.TRUE.equals(rotate),
-                Json.optionalString(body, "ipFamily"), Json.optionalString(body, "region"));
+                Json.optionalString(body, "ipFamily"), Json.optionalString(body, "region"),
+                Json.optionalString(body, "webhookSyncServiceAccount"));
         ObjectNode response = WireFormat.clusterResponse(r.cluster());
         if (r.webhookKey() != null) {
             String base = publicApiUrl != null ? publicApiUrl : request.publicBaseUrl();

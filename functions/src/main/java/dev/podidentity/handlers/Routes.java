@@ -40,6 +40,7 @@ public final class Routes {
             case ASSUME_ROLE_FOR_POD_IDENTITY -> new AssumeRoleForPodIdentityHandler(c);
             case ADMIT_POD -> new AdmitPodHandler(c);
             case GET_WEBHOOK_IDENTITIES -> new GetWebhookIdentitiesHandler(c.clusters());
+            case SYNC_WEBHOOK_IDENTITIES -> new SyncWebhookIdentitiesHandler(c.webhookSync());
         };
     }
 }

@@ -20,6 +20,7 @@ import dev.podidentity.domain.Subject;
 import dev.podidentity.domain.Tags;
 import dev.podidentity.domain.Text;
 import dev.podidentity.domain.WebhookKey;
+import dev.podidentity.domain.WebhookSync;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.text.ParseException;
@@ -69,7 +70,7 @@ public final class ClusterService {
      */
     public Registration register(String name, String issuer, String jwksJson, Map<String, String> tags,
                                  Integer podTokenLifetimeSeconds, boolean rotateWebhookKey) {
-        return register(name, issuer, jwksJson, tags, podTokenLifetimeSeconds, rotateWebhookKey, null, null);
+        return register(name, issuer, jwksJson, tags, podTokenLifetimeSeconds, rotateWebhookKey, null, null, null);
     }
 
     /**
@@ -80,6 +81,17 @@ public final class ClusterService {
     public Registration register(String name, String issuer, String jwksJson, Map<String, String> tags,
                                  Integer podTokenLifetimeSeconds, boolean rotateWebhookKey, String ipFamily,
                                  String region) {
+        return register(name, issuer, jwksJson, tags, podTokenLifetimeSeconds, rotateWebhookKey, ipFamily, region, null);
+    }
+
+    /**
+     * As {@link #register(String, String, String, Map, Integer, boolean, String, String)}, and
+     * {@code webhookSyncServiceAccount} ({@code namespace/name}; null keeps the stored one,
+     * {@link WebhookSync#DEFAULT_SERVICE_ACCOUNT} by default).
+     */
+    public Registration register(String name, String issuer, String jwksJson, Map<String, String> tags,
+                                 Integer podTokenLifetimeSeconds, boolean rotateWebhookKey, String ipFamily,
+                                 String region, String webhookSyncServiceAccount) {
         ClusterName cluster = new ClusterName(name);
         refuseReserved(cluster, "registered");
         IpFamily family = IpFamily.parse(ipFamily);
@@ -88,12 +100,13 @@ public final class ClusterService {
         String jwks = canonicalJwks(jwksJson);
         Map<String, String> validTags = Tags.validate(tags, ErrorCode.INVALID_PARAMETER);
         Integer lifetime = PodTokenLifetime.validate(podTokenLifetimeSeconds);
+        Subject syncServiceAccount = WebhookSync.parse(webhookSyncServiceAccount);
         Instant now = clock.instant();
         String key = WebhookKey.generate();
         String keyHash = WebhookKey.hash(key);
         Cluster stored = store.registerCluster(new Cluster(cluster.value(), identity.clusterArn(cluster.value()), issuer,
                 jwks, validTags, now, now, 0, 1, lifetime == null ? PodTokenLifetime.DEFAULT_SECONDS : lifetime, keyHash,
-                family, validRegion, 0, null), lifetime != null, rotateWebhookKey);
+                family, validRegion, 0, null, syncServiceAccount), lifetime != null, rotateWebhookKey);
         return new Registration(stored.withDefaults(identity.region()),
                 keyHash.equals(stored.webhookKeyHash()) ? key : null);
     }
@@ -120,10 +133,15 @@ public final class ClusterService {
     public List<Subject> webhookIdentities(String name) {
         ClusterName cluster = new ClusterName(name);
         store.findCluster(cluster.value()).orElseThrow(() -> ServiceException.clusterNotFound(cluster.value()));
+        return associatedServiceAccounts(store, cluster.value());
+    }
+
+    /** Every associated service account of a registered cluster, sorted by namespace then name, once each. */
+    static List<Subject> associatedServiceAccounts(PodIdentityStore store, String cluster) {
         Set<Subject> subjects = new TreeSet<>(Comparator.comparing(Subject::namespace).thenComparing(Subject::serviceAccount));
         String start = null;
         do {
-            Page<AssociationSummary> page = store.listAssociations(cluster.value(), null, null, MAX_LIST, start);
+            Page<AssociationSummary> page = store.listAssociations(cluster, null, null, MAX_LIST, start);
             page.items().forEach(a -> subjects.add(new Subject(a.namespace(), a.serviceAccount())));
             start = page.lastKey();
         } while (start != null);

@@ -170,6 +170,8 @@ class ServiceModelTest {
         }
         JsonNode token = shape(shape("AssumeRoleForPodIdentityRequest").get("members").get("token").get("shape").asText());
         assertThat(token.path("sensitive").asBoolean()).as("the pod token is sensitive").isTrue();
+        JsonNode syncToken = shape(shape("SyncWebhookIdentitiesRequest").get("members").get("token").get("shape").asText());
+        assertThat(syncToken.path("sensitive").asBoolean()).as("the sync token is sensitive").isTrue();
         assertThat(shape("Credentials").path("sensitive").asBoolean()).isTrue();
         JsonNode webhookUrl = shape("RegisterClusterResponse").get("members").get("webhookUrl");
         assertThat(shape(webhookUrl.get("shape").asText()).path("sensitive").asBoolean()).as("webhookUrl holds a key").isTrue();

@@ -274,6 +274,19 @@ class StackTemplateTest {
     }
 
     @Test
+    void syncWebhookIdentities_isTokenAuthorized_fromTheLeanPackage_andMayReadItemsAndQuery_only() {
+        assertThat(apiMethods(synth)).contains("POST /clusters/{name}/webhook-identities NONE",
+                "GET /clusters/{name}/webhook-identities AWS_IAM");
+        List<String> actions = actionsOf("SyncWebhookIdentitiesRole");
+        assertThat(actions).filteredOn(a -> a.startsWith("dynamodb:"))
+                .containsExactlyInAnyOrder("dynamodb:GetItem", "dynamodb:Query");
+        assertThat(actions).filteredOn(a -> a.startsWith("sts:") || a.startsWith("iam:")).isEmpty();
+        Map<String, Object> env = map(map(props(synth.resources().get("SyncWebhookIdentitiesFunction")).get("Environment"))
+                .get("Variables"));
+        assertThat(env).containsEntry("SDK_CALL_TIMEOUT_MS", "900").doesNotContainKey("PAGE_TOKEN_SECRET_ARN");
+    }
+
+    @Test
     void pagingKey_isAGeneratedSecret_readableAndNamedOnlyByTheRoutesThatPage() {
         var secrets = synth.ofType("AWS::SecretsManager::Secret");
         assertThat(secrets).hasSize(1);

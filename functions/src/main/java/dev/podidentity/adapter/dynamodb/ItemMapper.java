@@ -15,6 +15,7 @@ import dev.podidentity.domain.Cluster;
 import dev.podidentity.domain.PodDeletion;
 import dev.podidentity.domain.SessionNamePolicy;
 import dev.podidentity.domain.SubjectBinding;
+import dev.podidentity.domain.WebhookSync;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -54,6 +55,8 @@ final class ItemMapper {
     static final String DELETED_AT = "deletedAt";
     static final String SESSION_TAGS = "sessionTags";
     static final String SESSION_NAME_POLICY = "sessionNamePolicy";
+    /** {@code namespace/name}; absent: the default ({@link WebhookSync#DEFAULT_SERVICE_ACCOUNT}). */
+    static final String WEBHOOK_SYNC_SERVICE_ACCOUNT = "webhookSyncServiceAccount";
 
     private ItemMapper() {
     }
@@ -197,12 +200,15 @@ final class ItemMapper {
             item.put(PREVIOUS_POD_TOKEN_LIFETIME, n(c.previousPodTokenLifetimeSeconds()));
             item.put(POD_TOKEN_LIFETIME_EFFECTIVE_AT, instant(c.podTokenLifetimeEffectiveAt()));
         }
+        if (c.webhookSyncServiceAccount() != null) {
+            item.put(WEBHOOK_SYNC_SERVICE_ACCOUNT, s(WebhookSync.format(c.webhookSyncServiceAccount())));
+        }
         return item;
     }
 
     /**
      * The SET and REMOVE clauses (starting with ", " or " REMOVE") that store a re-registered cluster's webhook
-     * settings and pending lifetime change; adds their values to {@code values}.
+     * settings, sync service account and pending lifetime change; adds their values to {@code values}.
      */
     static String clusterSettingsUpdate(Cluster c, Map<String, AttributeValue> values) {
         StringBuilder set = new StringBuilder();
@@ -214,6 +220,10 @@ final class ItemMapper {
         if (c.region() != null) {
             values.put(":region", s(c.region()));
             set.append(", ").append(REGION).append(" = :region");
+        }
+        if (c.webhookSyncServiceAccount() != null) {
+            values.put(":syncAccount", s(WebhookSync.format(c.webhookSyncServiceAccount())));
+            set.append(", ").append(WEBHOOK_SYNC_SERVICE_ACCOUNT).append(" = :syncAccount");
         }
         if (c.podTokenLifetimeEffectiveAt() != null) {
             values.put(":previousLifetime", n(c.previousPodTokenLifetimeSeconds()));
@@ -237,6 +247,7 @@ final class ItemMapper {
                 item.containsKey(IP_FAMILY) ? dev.podidentity.domain.IpFamily.parse(string(item, IP_FAMILY)) : null,
                 string(item, REGION),
                 item.containsKey(PREVIOUS_POD_TOKEN_LIFETIME) ? (int) number(item, PREVIOUS_POD_TOKEN_LIFETIME) : 0,
-                item.containsKey(POD_TOKEN_LIFETIME_EFFECTIVE_AT) ? instant(item, POD_TOKEN_LIFETIME_EFFECTIVE_AT) : null);
+                item.containsKey(POD_TOKEN_LIFETIME_EFFECTIVE_AT) ? instant(item, POD_TOKEN_LIFETIME_EFFECTIVE_AT) : null,
+                WebhookSync.parse(string(item, WEBHOOK_SYNC_SERVICE_ACCOUNT)));
     }
 }

@@ -61,10 +61,19 @@ public final class PodTokenVerifier {
      * InvalidTokenException. Null applies the fixed ceiling of 48 hours.
      */
     public static PodClaims verify(String token, String issuer, JWKSet keys, Instant now, Duration maxLifetime) {
+        return verify(token, issuer, keys, now, maxLifetime, AUDIENCE);
+    }
+
+    /**
+     * As {@link #verify(String, String, JWKSet, Instant, Duration)}, for a token that must carry {@code audience}
+     * instead of {@value #AUDIENCE} (another route's own audience, so a token meant for one route opens no other).
+     */
+    public static PodClaims verify(String token, String issuer, JWKSet keys, Instant now, Duration maxLifetime,
+                                   String audience) {
         if (token == null || token.isEmpty()) {
             throw new TokenRejectedException(TokenCheck.MISSING, "token is required: the pod's projected service-account token");
         }
-        Run run = new Run(true);
+        Run run = new Run(true, audience);
         run(token, issuer, keys, now, maxLifetime, run);
         return run.pod;
     }
@@ -83,7 +92,7 @@ public final class PodTokenVerifier {
         if (token == null || token.isEmpty()) {
             throw new TokenRejectedException(TokenCheck.MISSING, "token is required: the pod's projected service-account token");
         }
-        Run run = new Run(false);
+        Run run = new Run(false, AUDIENCE);
         run(token, issuer, keys, now, maxLifetime, run);
         return new TokenInspection(run.outcomes, run.namespace, run.serviceAccount, run.pod);
     }
@@ -202,10 +211,10 @@ public final class PodTokenVerifier {
                     + "' is not the cluster's registered issuer"));
         }
         List<String> audience = claims.getAudience();
-        if (audience != null && audience.contains(AUDIENCE)) {
-            run.pass(TokenCheck.AUDIENCE, "audience includes " + AUDIENCE);
+        if (audience != null && audience.contains(run.audience)) {
+            run.pass(TokenCheck.AUDIENCE, "audience includes " + run.audience);
         } else {
-            run.fail(TokenCheck.AUDIENCE, invalid("audience must include " + AUDIENCE));
+            run.fail(TokenCheck.AUDIENCE, invalid("audience must include " + run.audience));
         }
 
         Instant exp = instant(claims.getExpirationTime());
@@ -292,7 +301,7 @@ public final class PodTokenVerifier {
             run.pass(TokenCheck.SUBJECT, "subject " + subject.tokenSubject());
         }
         if (!run.failed) {
-            run.pod = new PodClaims(subject.namespace(), subject.serviceAccount(), run.podName, run.podUid, AUDIENCE);
+            run.pod = new PodClaims(subject.namespace(), subject.serviceAccount(), run.podName, run.podUid, run.audience);
         }
     }
 
@@ -321,6 +330,7 @@ public final class PodTokenVerifier {
     /** One pass over the checks: collecting every outcome (diagnosis), or throwing at the first failure (broker). */
     private static final class Run {
         final boolean failFast;
+        final String audience;
         final List<TokenInspection.Outcome> outcomes = new ArrayList<>();
         boolean failed;
         String namespace;
@@ -329,8 +339,9 @@ public final class PodTokenVerifier {
         String podUid;
         PodClaims pod;
 
-        Run(boolean failFast) {
+        Run(boolean failFast, String audience) {
             this.failFast = failFast;
+            this.audience = audience;
         }
 
         void pass(TokenCheck check, String detail) {

@@ -149,7 +149,8 @@ public final class LocalAgent implements AutoCloseable {
         String uid = q.getOrDefault("podUid", UUID.randomUUID().toString());
         long seconds = Long.parseLong(q.getOrDefault("lifetime", "3600"));
         Http.send(exchange, 200, Map.of("Content-Type", "text/plain"),
-                cluster.mint(namespace, serviceAccount, pod, uid, Duration.ofSeconds(seconds)).getBytes(StandardCharsets.UTF_8));
+                cluster.mint(namespace, serviceAccount, pod, uid, Instant.now(), Duration.ofSeconds(seconds),
+                        q.getOrDefault("audience", "pods.eks.amazonaws.com")).getBytes(StandardCharsets.UTF_8));
     }
 
     /**

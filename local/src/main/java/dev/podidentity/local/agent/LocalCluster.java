@@ -74,10 +74,16 @@ public final class LocalCluster {
     /** A token issued at {@code now} (tests use past instants for expired tokens). */
     public String mint(String namespace, String serviceAccount, String podName, String podUid, Instant now,
                        Duration lifetime) {
+        return mint(namespace, serviceAccount, podName, podUid, now, lifetime, "pods.eks.amazonaws.com");
+    }
+
+    /** A token for another audience (e.g. the webhook-identities sync's {@code pod-identity.dev/webhook-sync}). */
+    public String mint(String namespace, String serviceAccount, String podName, String podUid, Instant now,
+                       Duration lifetime, String audience) {
         JWTClaimsSet claims = new JWTClaimsSet.Builder()
                 .issuer(ISSUER)
                 .subject("system:serviceaccount:" + namespace + ":" + serviceAccount)
-                .audience(List.of("pods.eks.amazonaws.com"))
+                .audience(List.of(audience))
                 .issueTime(Date.from(now))
                 .notBeforeTime(Date.from(now))
                 .expirationTime(Date.from(now.plus(lifetime)))
