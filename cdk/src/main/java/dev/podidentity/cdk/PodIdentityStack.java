@@ -354,7 +354,7 @@ public final class PodIdentityStack extends Stack {
     /**
      * The routes clusters call, each with its own throttle, so a flood on one cannot starve the other:
      * AssumeRoleForPodIdentity gets the stage's rate and burst, AdmitPod a fifth of them (pod creations are far rarer
-     * than credential fetches). Both publish per-method metrics (4XXError, 5XXError, Latency) for the alarms and the
+     * than credential fetches), SyncWebhookIdentities a fixed small rate. Both publish per-method metrics (4XXError, 5XXError, Latency) for the alarms and the
      * dashboard.
      */
     private static Map<String, MethodDeploymentOptions> clusterMethodOptions(PodIdentityStackProps props) {
@@ -365,8 +365,18 @@ public final class PodIdentityStack extends Stack {
                 methodPath(Route.ADMIT_POD), MethodDeploymentOptions.builder()
                         .throttlingRateLimit(admissionThrottleRate(props))
                         .throttlingBurstLimit(Math.max(1, props.throttleBurst() / 5))
+                        .metricsEnabled(true).build(),
+                methodPath(Route.SYNC_WEBHOOK_IDENTITIES), MethodDeploymentOptions.builder()
+                        .throttlingRateLimit(SYNC_THROTTLE_RATE).throttlingBurstLimit(2 * SYNC_THROTTLE_RATE)
                         .metricsEnabled(true).build());
     }
+
+    /**
+     * SyncWebhookIdentities: each stock-webhook replica polls once per period (30 s by default), so 10 requests a
+     * second serve about 300 replicas; unauthenticated at the gateway (the token is checked in the function), it must
+     * not take capacity from the two routes above.
+     */
+    static final int SYNC_THROTTLE_RATE = 10;
 
     static double admissionThrottleRate(PodIdentityStackProps props) {
         return Math.max(1, props.throttleRate() / 5);

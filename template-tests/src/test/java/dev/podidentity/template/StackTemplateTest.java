@@ -353,6 +353,9 @@ class StackTemplateTest {
         assertThat(byPath.get("/~1clusters~1{name}~1admission~1{webhookKey} POST"))
                 .containsEntry("ThrottlingRateLimit", 100).containsEntry("ThrottlingBurstLimit", 200)
                 .containsEntry("MetricsEnabled", true);
+        assertThat(byPath.get("/~1clusters~1{name}~1webhook-identities POST"))
+                .containsEntry("ThrottlingRateLimit", 10).containsEntry("ThrottlingBurstLimit", 20)
+                .containsEntry("MetricsEnabled", true);
     }
 
     @Test
