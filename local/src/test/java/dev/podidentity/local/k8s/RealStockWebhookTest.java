@@ -27,14 +27,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * The in-cluster alternative through real parts: the real kube-apiserver calls the STOCK amazon-eks-pod-identity-webhook
- * (registered as {@code cluster/components/stock-webhook} registers it: review version v1beta1, failurePolicy Ignore,
- * its namespace selector) for every pod CREATE; the webhook watches an identities file that
- * {@code cluster/components/stock-webhook/sync.sh}, run as a process with a 2 s period, keeps equal to the service's
- * list through SyncWebhookIdentities, authorized by a TokenRequest token of the sync service account with the sync
- * audience; the stock agent turns a patched pod's token into the role's credentials. Our own admission webhooks are
- * removed first, as {@code cluster/install --mode stock-webhook} removes them, so every patch here is the stock
- * webhook's. The sync reaches the API through a {@link PortGate} the test closes to play an outage.
+ * The in-cluster alternative through real parts: {@code cluster/install --mode stock-webhook} run for real over the
+ * fixture's admit-pod install (our webhooks removed, so every patch here is the stock webhook's); the real
+ * kube-apiserver calls the STOCK amazon-eks-pod-identity-webhook binary, run with the applied Deployment's
+ * {@code --token-expiration} and registered by the applied configuration (v1beta1, failurePolicy Ignore, its namespace
+ * selector; only the Service reference replaced by the binary's URL), for every pod CREATE; the webhook watches an
+ * identities file that {@code cluster/components/stock-webhook/sync.sh}, run as a process with a 2 s period and the
+ * applied CA, keeps equal to the service's list through SyncWebhookIdentities, authorized by a TokenRequest token of
+ * the sync service account with the sync audience, bound to a pod; the stock agent turns a patched pod's token into
+ * the role's credentials. The sync reaches the API through a {@link PortGate} the test closes to play an outage.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RealStockWebhookTest {
@@ -61,19 +62,34 @@ class RealStockWebhookTest {
         Path binary = RealCluster.stockWebhookOrSkip();
         c = new RealCluster(CLUSTER);
         long t0 = System.nanoTime();
-        // what install --mode stock-webhook does to the admit-pod webhooks: every patch below is the stock webhook's
-        c.k8s.kubectl("delete", "mutatingwebhookconfiguration", "pod-identity").orThrow("delete our webhook");
-        c.k8s.kubectl("delete", "validatingwebhookconfiguration", "pod-identity-deletions", "--ignore-not-found")
-                .orThrow("delete our deletions webhook");
+        // cluster/install --mode stock-webhook for real over the admit-pod install (with --ca-bundle, the stack's CA):
+        // our webhooks removed, so every patch below is the stock webhook's; its Deployment applied (no controller
+        // runs it here: the binary runs below with the applied container's settings), its registration, the sync's CA
+        c.install("--mode", "stock-webhook").orThrow("cluster/install --mode stock-webhook");
+        assertThat(c.k8s.kubectl("get", "mutatingwebhookconfiguration", "pod-identity").ok()).isFalse();
+        assertThat(c.k8s.kubectl("get", "validatingwebhookconfiguration", "pod-identity-deletions").ok()).isFalse();
+        JsonNode applied = RealCluster.JSON.readTree(c.k8s.kubectl("-n", SYNC_NS, "get", "deployment", "pod-identity-webhook",
+                "-o", "json").orThrow("read the applied Deployment")).at("/spec/template/spec/containers");
+        long tokenExpiration = 0;
+        for (JsonNode arg : container(applied, "pod-identity-webhook").path("args")) {
+            if (arg.asText().startsWith("--token-expiration=")) {
+                tokenExpiration = Long.parseLong(arg.asText().substring("--token-expiration=".length()));
+            }
+        }
+        String caFile = RealCluster.env(container(applied, "webhook-sync"), "CA_FILE");
+        assertThat(caFile).as("the sync trusts --ca-bundle").isEqualTo("/etc/pod-identity-api-ca/ca.crt");
+        Path apiCa = c.write("api-ca.crt", new String(Base64.getDecoder().decode(c.k8s.kubectl("-n", SYNC_NS, "get",
+                "configmap", "pod-identity-api-ca", "-o", "jsonpath={.binaryData.ca\\.crt}").orThrow("read the CA ConfigMap")),
+                java.nio.charset.StandardCharsets.US_ASCII));
+        assertThat(Files.readString(apiCa)).isEqualTo(Files.readString(c.stack.caCertificate()));
         c.k8s.kubectl("create", "namespace", "shop").orThrow("create namespace shop");
         c.k8s.createServiceAccount("shop", "cart");
         c.k8s.createServiceAccount("shop", "other");
-        c.k8s.createServiceAccount(SYNC_NS, SYNC_SA);
         roleArn = c.role("stock-app-" + ProcessHandle.current().pid());
         HttpResponse<String> described = c.signed("GET", "/clusters/" + CLUSTER, null);
         assertThat(described.statusCode()).as(described.body()).isEqualTo(200);
         lifetime = RealCluster.JSON.readTree(described.body()).at("/cluster/podTokenLifetimeSeconds").asLong();
-        assertThat(lifetime).isPositive();
+        assertThat(tokenExpiration).as("--token-expiration = the cluster's podTokenLifetimeSeconds").isEqualTo(lifetime);
 
         // the sync pod's projected token, as the kubelet makes it: bound to the (Pending) sync pod, the sync audience
         JsonNode syncPod = c.k8s.createPod(SYNC_NS, RealClusterTest.pod("webhook-sync-0", SYNC_SA, ""));
@@ -94,20 +110,30 @@ class RealStockWebhookTest {
         env.put("TOKEN_FILE", tokenFile.toString());
         env.put("OUT_FILE", identities.toString());
         env.put("STATUS_FILE", status.toString());
-        env.put("CA_FILE", c.stack.caCertificate().toString());
+        env.put("CA_FILE", apiCa.toString()); // the ConfigMap's copy, as mounted at caFile in the pod
         env.put("SYNC_PERIOD_SECONDS", Integer.toString(PERIOD_SECONDS));
         Proc.background(List.of("sh", script.toString()), env, syncLog, syncPid);
         await(() -> read(identities).equals("{\"identities\":[]}"), Duration.ofSeconds(10), "the first (empty) list");
 
         webhook = StockWebhook.start(binary, c.k8s, c.stack.tls().serverPem(), c.stack.tls().serverKeyPem(), identities,
-                lifetime, c.stack.tls().clientContext(), c.dir.resolve("stock-webhook"));
-        c.k8s.kubectlWithInput(registration(), "apply", "-f", "-").orThrow("register the stock webhook");
+                tokenExpiration, c.stack.tls().clientContext(), c.dir.resolve("stock-webhook"));
+        // the applied registration, its in-cluster Service reference replaced by the out-of-cluster binary's URL
+        String caBundle = Base64.getEncoder().encodeToString(Files.readAllBytes(c.stack.caCertificate()));
+        c.k8s.kubectl("patch", "mutatingwebhookconfiguration", "pod-identity-stock-webhook", "--type=json", "-p",
+                "[{\"op\": \"replace\", \"path\": \"/webhooks/0/clientConfig\", \"value\": {\"url\": \"" + webhook.url()
+                + "/mutate\", \"caBundle\": \"" + caBundle + "\"}}]").orThrow("point the registration at the binary");
+        JsonNode registration = RealCluster.JSON.readTree(c.k8s.kubectl("get", "mutatingwebhookconfiguration",
+                "pod-identity-stock-webhook", "-o", "json").orThrow("read the registration")).at("/webhooks/0");
+        assertThat(registration.at("/admissionReviewVersions/0").asText()).isEqualTo("v1beta1");
+        assertThat(registration.path("failurePolicy").asText()).isEqualTo("Ignore");
         System.out.printf("stock webhook tier: sync + webhook + registration %d ms%n", (System.nanoTime() - t0) / 1_000_000);
     }
 
     @AfterAll
     void stop() throws IOException {
-        Proc.stop(syncPid, "sync.sh");
+        if (syncPid != null) {
+            Proc.stop(syncPid, "sync.sh");
+        }
         if (webhook != null) {
             webhook.close();
         }
@@ -117,23 +143,6 @@ class RealStockWebhookTest {
         if (c != null) {
             c.close();
         }
-    }
-
-    /**
-     * The component's own MutatingWebhookConfiguration, its in-cluster service reference replaced by the out-of-cluster
-     * binary's URL and the CA of its certificate.
-     */
-    String registration() throws IOException {
-        Path manifest = ClusterInstall.script().resolveSibling("components/stock-webhook/stock-webhook.yaml");
-        for (String doc : Files.readString(manifest).split("\n---\n")) {
-            if (doc.contains("kind: MutatingWebhookConfiguration")) {
-                String ca = Base64.getEncoder().encodeToString(Files.readAllBytes(c.stack.caCertificate()));
-                String out = doc.replaceAll("(?m)^( *)service: \\{[^}]*}$", "$1url: \"" + webhook.url() + "/mutate\"\n$1caBundle: " + ca);
-                assertThat(out).contains(webhook.url()).contains("admissionReviewVersions: [\"v1beta1\"]");
-                return out;
-            }
-        }
-        throw new AssertionError("no MutatingWebhookConfiguration in " + manifest);
     }
 
     @Test
@@ -273,6 +282,15 @@ class RealStockWebhookTest {
                 RealClusterTest.pod("probe-" + (++pods), serviceAccount, ""));
         assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
         return RealCluster.JSON.readTree(r.body());
+    }
+
+    static JsonNode container(JsonNode containers, String name) {
+        for (JsonNode container : containers) {
+            if (name.equals(container.path("name").asText())) {
+                return container;
+            }
+        }
+        throw new AssertionError("no container " + name + " in " + containers);
     }
 
     static boolean patched(JsonNode pod) {
