@@ -127,6 +127,36 @@ class StockWebhookInstallTest {
     }
 
     @Test
+    void aCaBundle_isTrustedByTheSync_throughAConfigMap() throws Exception {
+        ClusterInstallTest.requireKubectl();
+        // any PEM CA: what the API's private certificate chains to (install's own calls trust it too)
+        String pem = Files.readString(Tls.ensure(dir.resolve("tls")).caPem());
+        Path bundle = Files.writeString(dir.resolve("api-ca.pem"), pem);
+        Result r = dryRun("--ca-bundle", bundle.toString());
+        assertThat(r.exit()).as(r.stderr()).isZero();
+        List<JsonNode> objects = parseAll(r.stdout());
+        JsonNode ca = objects.stream().filter(o -> o.at("/metadata/name").asText().equals("pod-identity-api-ca")).findFirst()
+                .orElseThrow(() -> new AssertionError("no ConfigMap pod-identity-api-ca"));
+        assertThat(ca.path("kind").asText()).isEqualTo("ConfigMap");
+        assertThat(ca.at("/metadata/namespace").asText()).isEqualTo("pod-identity-system");
+        assertThat(new String(Base64.getDecoder().decode(ca.at("/binaryData/ca.crt").asText()), StandardCharsets.US_ASCII))
+                .isEqualTo(pem);
+        JsonNode pod = only(objects, "Deployment").at("/spec/template/spec");
+        JsonNode sync = named(pod.path("containers"), "webhook-sync");
+        String caFile = env(sync.path("env")).get("CA_FILE");
+        JsonNode mount = named(sync.path("volumeMounts"), "api-ca");
+        assertThat(caFile).isEqualTo(mount.path("mountPath").asText() + "/ca.crt");
+        assertThat(mount.path("readOnly").asBoolean()).isTrue();
+        assertThat(named(pod.path("volumes"), "api-ca").at("/configMap/name").asText()).isEqualTo("pod-identity-api-ca");
+        assertThat(env(named(pod.path("containers"), "pod-identity-webhook").path("env"))).doesNotContainKey("CA_FILE");
+        // without --ca-bundle: no ConfigMap, no CA_FILE (API Gateway's public certificate)
+        Result plain = dryRun();
+        assertThat(plain.stdout()).doesNotContain("pod-identity-api-ca");
+        assertThat(env(named(only(parseAll(plain.stdout()), "Deployment").at("/spec/template/spec/containers"), "webhook-sync")
+                .path("env"))).doesNotContainKey("CA_FILE");
+    }
+
+    @Test
     void refusesAdmitPodOptions_andBadPeriods() throws Exception {
         ClusterInstallTest.requireKubectl();
         assertThat(dryRun("--webhook-url", "https://x.example/clusters/c/admission/k").stderr())

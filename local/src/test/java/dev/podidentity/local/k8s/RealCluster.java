@@ -8,12 +8,22 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.podidentity.local.LocalStack;
 import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.http.ContentStreamProvider;
+import software.amazon.awssdk.http.SdkHttpMethod;
+import software.amazon.awssdk.http.SdkHttpRequest;
+import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
+import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 import software.amazon.awssdk.services.eks.EksClient;
 import software.amazon.awssdk.services.iam.IamClient;
 
@@ -56,6 +66,22 @@ public final class RealCluster implements AutoCloseable {
         return K8sBinaries.find().orElseThrow();
     }
 
+    /** The stock webhook binary beside the others, or the test is skipped (failed under CI=true) with how to get it. */
+    static Path stockWebhookOrSkip() {
+        Path binary = StockWebhook.binary(binariesOrSkip());
+        if (binary == null) {
+            String message = "stock-webhook tests skipped: " + K8sBinaries.ENV + " has no " + StockWebhook.BINARY
+                    + " (v0.6.4: build it from the aws/amazon-eks-pod-identity-webhook tag v0.6.4, or copy /webhook from"
+                    + " the image public.ecr.aws/eks/amazon-eks-pod-identity-webhook:v0.6.4)";
+            if ("true".equals(System.getenv("CI"))) {
+                fail(message);
+            }
+            System.out.println(message);
+            assumeTrue(false, message);
+        }
+        return binary;
+    }
+
     RealCluster(String cluster) throws Exception {
         K8sBinaries bins = binariesOrSkip();
         this.cluster = cluster;
@@ -94,6 +120,33 @@ public final class RealCluster implements AutoCloseable {
 
     EksClient eks() {
         return stack.eksClient(stack.adminCredentials());
+    }
+
+    /** Calls the stack's API signed (SigV4, execute-api) as its admin, over https; answers status and body. */
+    HttpResponse<String> signed(String method, String path, String body) throws IOException {
+        AwsBasicCredentials admin = stack.adminCredentials();
+        byte[] payload = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+        SdkHttpRequest request = AwsV4HttpSigner.create().sign(r -> r
+                .identity(AwsCredentialsIdentity.create(admin.accessKeyId(), admin.secretAccessKey()))
+                .request(SdkHttpRequest.builder().uri(URI.create(stack.apiUrl() + path))
+                        .method(SdkHttpMethod.fromValue(method)).putHeader("Content-Type", "application/json").build())
+                .payload(ContentStreamProvider.fromByteArray(payload))
+                .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "execute-api")
+                .putProperty(AwsV4HttpSigner.REGION_NAME, stack.region())).request();
+        HttpRequest.Builder out = HttpRequest.newBuilder(request.getUri())
+                .method(method, HttpRequest.BodyPublishers.ofByteArray(payload));
+        request.headers().forEach((k, vs) -> {
+            if (!k.equalsIgnoreCase("host") && !k.equalsIgnoreCase("content-length")) {
+                vs.forEach(v -> out.header(k, v));
+            }
+        });
+        HttpClient http = HttpClient.newBuilder().sslContext(stack.tls().clientContext()).build();
+        try {
+            return http.send(out.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
     }
 
     /** A role the credential broker may assume and tag. */

@@ -6,10 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,12 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.ContentStreamProvider;
-import software.amazon.awssdk.http.SdkHttpMethod;
-import software.amazon.awssdk.http.SdkHttpRequest;
-import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.eksauth.EksAuthClient;
 import software.amazon.awssdk.services.eksauth.model.InvalidTokenException;
@@ -494,28 +486,6 @@ class RealWebhookProductionTest {
     }
 
     HttpResponse<String> signed(String method, String path, String body) throws IOException {
-        AwsBasicCredentials admin = c.stack.adminCredentials();
-        byte[] payload = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
-        SdkHttpRequest request = AwsV4HttpSigner.create().sign(r -> r
-                .identity(AwsCredentialsIdentity.create(admin.accessKeyId(), admin.secretAccessKey()))
-                .request(SdkHttpRequest.builder().uri(URI.create(c.stack.apiUrl() + path))
-                        .method(SdkHttpMethod.fromValue(method)).putHeader("Content-Type", "application/json").build())
-                .payload(ContentStreamProvider.fromByteArray(payload))
-                .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "execute-api")
-                .putProperty(AwsV4HttpSigner.REGION_NAME, c.stack.region())).request();
-        HttpRequest.Builder out = HttpRequest.newBuilder(request.getUri())
-                .method(method, HttpRequest.BodyPublishers.ofByteArray(payload));
-        request.headers().forEach((k, vs) -> {
-            if (!k.equalsIgnoreCase("host") && !k.equalsIgnoreCase("content-length")) {
-                vs.forEach(v -> out.header(k, v));
-            }
-        });
-        HttpClient http = HttpClient.newBuilder().sslContext(c.stack.tls().clientContext()).build();
-        try {
-            return http.send(out.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
+        return c.signed(method, path, body);
     }
 }
