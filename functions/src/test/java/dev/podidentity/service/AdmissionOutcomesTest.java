@@ -31,6 +31,8 @@ class AdmissionOutcomesTest {
     final AtomicBoolean failing = new AtomicBoolean();
     final AtomicBoolean timingOut = new AtomicBoolean();
     final AtomicBoolean bodyRead = new AtomicBoolean();
+    final AtomicBoolean clusterReadsFail = new AtomicBoolean();
+    final AtomicBoolean crashing = new AtomicBoolean();
     AdmissionService service;
     String key;
 
@@ -45,7 +47,13 @@ class AdmissionOutcomesTest {
                         throw new ServiceException(ErrorCode.SERVICE_UNAVAILABLE, "The data store did not answer in time",
                                 new java.net.SocketTimeoutException("read timed out"));
                     }
+                    if (crashing.get()) {
+                        throw new IllegalStateException("a bug of ours");
+                    }
                     if (method.getName().equals("findCluster")) {
+                        if (clusterReadsFail.get()) {
+                            throw new ServiceException(ErrorCode.SERVICE_UNAVAILABLE, "The data store is unavailable; retry");
+                        }
                         clusterReads.incrementAndGet();
                     }
                     try {
@@ -197,6 +205,58 @@ class AdmissionOutcomesTest {
         assertThatThrownBy(() -> admit("prod", "wrong", CSI_POD)).isInstanceOf(AdmissionService.RefusedException.class)
                 .satisfies(e -> assertThat(AdmissionService.reasonOf((ServiceException) e)).isEqualTo(AdmissionReason.STORE_TIMEOUT));
         assertThat(bodyRead).isFalse();
+    }
+
+    @Test
+    void onlyConflictsAndStoreFailures_areDegraded_theOutcomesThatStartAnAssociatedPodWithoutCredentials() {
+        assertThat(java.util.Arrays.stream(AdmissionReason.values()).filter(AdmissionReason::degraded))
+                .containsExactlyInAnyOrder(AdmissionReason.CONFLICT, AdmissionReason.STORE_FAILURE, AdmissionReason.STORE_TIMEOUT);
+    }
+
+    @Test
+    void aRefusalThatIsNeitherOursNorMalformed_hasNoReason() {
+        assertThat(AdmissionService.reasonOf(new ServiceException(ErrorCode.ACCESS_DENIED, "x"))).isNull();
+        assertThat(AdmissionService.reasonOf(new ServiceException(ErrorCode.INVALID_REQUEST, "x"))).isNull();
+    }
+
+    @Test
+    void aServerSideDryRun_isAnsweredAsTheRealCreate_plusTheDryRunWarning() {
+        String review = review("kube-system", CSI_POD.replace('\'', '"'));
+        AdmissionService.Outcome dry = service.admit("prod", key, () -> review.replace("\"operation\":\"CREATE\"",
+                "\"operation\":\"CREATE\",\"dryRun\":true"));
+        assertThat(dry.reason()).isEqualTo(AdmissionReason.PATCHED);
+        assertThat(dry.patch()).isEqualTo(admit("prod", key, CSI_POD).patch()).isNotNull();
+        assertThat(dry.uid()).isEqualTo("u1");
+        assertThat(dry.namespace()).isEqualTo("kube-system");
+        assertThat(dry.serviceAccount()).isEqualTo("csi");
+        assertThat(dry.warnings()).containsExactly(AdmissionService.DRY_RUN_WARNING);
+        assertThat(admit("prod", key, CSI_POD).warnings()).isEmpty();
+    }
+
+    @Test
+    void whenOnlyTheClusterReadFails_theCachedKeyStillGetsThePatch_andAWrongKeyIsRefused503() {
+        admit("prod", key, CSI_POD);
+        f.clock.advance(AdmissionService.CLUSTER_CACHE_TTL.plusSeconds(1));
+        clusterReadsFail.set(true);
+        AdmissionService.Outcome o = admit("prod", key, CSI_POD);
+        assertThat(o.reason()).isEqualTo(AdmissionReason.PATCHED);
+        assertThat(o.patch()).isNotNull();
+        bodyRead.set(false);
+        assertThatThrownBy(() -> admit("prod", "wrong", CSI_POD)).isInstanceOf(AdmissionService.RefusedException.class)
+                .satisfies(e -> assertThat(((ServiceException) e).code()).isEqualTo(ErrorCode.SERVICE_UNAVAILABLE));
+        assertThat(bodyRead).isFalse();
+    }
+
+    @Test
+    void aFailureThatIsNotTheStoresOwnError_isNamedByItsTypeOnly() {
+        admit("prod", key, CSI_POD);
+        crashing.set(true);
+        AdmissionService.Outcome o = admit("prod", key, CSI_POD);
+        assertThat(o.reason()).isEqualTo(AdmissionReason.STORE_FAILURE);
+        assertThat(o.failure()).isEqualTo("IllegalStateException");
+        crashing.set(false);
+        failing.set(true);
+        assertThat(admit("prod", key, CSI_POD).failure()).isEqualTo("ServiceUnavailableException: The data store is unavailable; retry");
     }
 
     @Test
