@@ -260,6 +260,33 @@ class AdmissionOutcomesTest {
     }
 
     @Test
+    void afterTheCacheIntervalAReRead_isNotAMiss_soAKeyRotatedSinceIsAcceptedAtOnce() {
+        admit("prod", key, CSI_POD);
+        f.clock.advance(AdmissionService.CLUSTER_CACHE_TTL.plusSeconds(1));
+        admit("prod", key, CSI_POD); // re-read because the interval passed, not because of a miss
+        String rotated = register("prod", null, null);
+        assertThat(admit("prod", rotated, CSI_POD).reason()).isEqualTo(AdmissionReason.PATCHED);
+    }
+
+    @Test
+    void snapStartPrimingsReservedName_isRefusedUncounted_withoutAStoreRead() {
+        assertThatThrownBy(() -> admit(dev.podidentity.domain.ClusterName.RESERVED, key, CSI_POD))
+                .isInstanceOfSatisfying(AdmissionService.RefusedException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.ACCESS_DENIED);
+                    assertThat(e.reason()).isNull();
+                });
+        assertThat(clusterReads.get()).isZero();
+        assertThat(bodyRead).isFalse();
+    }
+
+    @Test
+    void theMetricsReasonDimension_isEachOutcomesStableName() {
+        assertThat(java.util.Arrays.stream(AdmissionReason.values()).map(AdmissionReason::metricValue)).containsExactly(
+                "Patched", "Unchanged", "NotAssociated", "Conflict", "PodDeleted", "DeleteIgnored", "RefusedKey",
+                "UnknownCluster", "Malformed", "StoreFailure", "StoreTimeout");
+    }
+
+    @Test
     void manyUnknownNames_areEvictedFirst_realClustersStayCached() {
         admit("prod", key, CSI_POD);
         for (int i = 0; i < 1100; i++) {

@@ -240,6 +240,9 @@ class PodDeletionsTest {
 
     @Test
     void moreMalformedDeleteReviews_are400s_andWriteNothing() {
+        ObjectNode noOld = review(pod(UID, true), 0L);
+        noOld.withObjectProperty("request").remove("oldObject");
+        assertMalformed(noOld, "request.oldObject must be the Pod being deleted");
         ObjectNode oldNotAnObject = review(pod(UID, true), 0L);
         oldNotAnObject.withObjectProperty("request").put("oldObject", "api-7d9f");
         assertMalformed(oldNotAnObject, "request.oldObject must be the Pod being deleted");
@@ -264,6 +267,48 @@ class PodDeletionsTest {
         badTimestamp.withObjectProperty("request").withObjectProperty("oldObject").withObjectProperty("metadata")
                 .put("deletionTimestamp", "yesterday");
         assertMalformed(badTimestamp, "deletionTimestamp must be an RFC 3339 time, not yesterday");
+        assertThat(f.store.findPodDeletion("prod", UID)).isEmpty();
+    }
+
+    @Test
+    void aDeletionTimestampWithinTheGracePeriod_isWhenThePodIsGone() {
+        ObjectNode terminating = pod(UID, true);
+        terminating.withObjectProperty("metadata").put("deletionTimestamp", ServiceFixture.START.plusSeconds(100).toString());
+        assertThat(deletedAt(review(terminating, 600L))).isEqualTo(ServiceFixture.START.plusSeconds(100));
+    }
+
+    @Test
+    void aPodWhoseOwnGracePeriodIsNull_getsKubernetesDefault_andAnIntegerTooLargeIsMalformed() {
+        ObjectNode pod = pod(UID, true);
+        pod.withObjectProperty("spec").putNull("terminationGracePeriodSeconds");
+        assertThat(deletedAt(review(pod, null))).isEqualTo(ServiceFixture.START.plusSeconds(30));
+        ObjectNode huge = review(pod("0b9c1d2e-0000-4000-8000-000000000006", true), 0L);
+        huge.withObjectProperty("request").withObjectProperty("options")
+                .put("gracePeriodSeconds", java.math.BigInteger.TWO.pow(70));
+        assertMalformed(huge, "request.options.gracePeriodSeconds must be an integer");
+    }
+
+    @Test
+    void whenTheTombstoneCannotBeWritten_theDeleteIsAllowed_withAWarning_andReportedAsOurFailure() {
+        dev.podidentity.domain.PodIdentityStore failingWrites = (dev.podidentity.domain.PodIdentityStore)
+                java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                        new Class<?>[] {dev.podidentity.domain.PodIdentityStore.class}, (proxy, method, args) -> {
+                            if (method.getName().equals("recordPodDeletion")) {
+                                throw new ServiceException(ErrorCode.SERVICE_UNAVAILABLE, "The data store is unavailable; retry");
+                            }
+                            try {
+                                return method.invoke(f.store, args);
+                            } catch (java.lang.reflect.InvocationTargetException e) {
+                                throw e.getCause();
+                            }
+                        });
+        AdmissionService.Outcome o = new AdmissionService(failingWrites, f.clock).admit("prod", key, review(pod(UID, true), 0L)::toString);
+        assertThat(o.deletion()).isEqualTo(PodDeletions.Result.FAILED);
+        assertThat(o.reason()).isEqualTo(AdmissionReason.STORE_FAILURE);
+        assertThat(o.warnings()).containsExactly(PodDeletions.DELETION_WARNING);
+        assertThat(o.failure()).isEqualTo("ServiceUnavailableException: The data store is unavailable; retry");
+        assertThat(o.uid()).isEqualTo("r-1");
+        assertThat(o.namespace()).isEqualTo("payments");
         assertThat(f.store.findPodDeletion("prod", UID)).isEmpty();
     }
 

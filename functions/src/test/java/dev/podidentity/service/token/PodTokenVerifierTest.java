@@ -396,6 +396,11 @@ class PodTokenVerifierTest {
                 .containsEntry(TokenCheck.CLAIMS, TokenInspection.Status.PASS);
         assertThat(detail(noKid, TokenCheck.SIGNATURE)).isEqualTo("no registered key to verify with");
 
+        String emptyKid = sign(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("").build(), claims().build(), rsa);
+        assertThat(statuses(emptyKid)).containsEntry(TokenCheck.HEADER, TokenInspection.Status.FAIL)
+                .containsEntry(TokenCheck.UNKNOWN_KID, TokenInspection.Status.SKIP)
+                .containsEntry(TokenCheck.SIGNATURE, TokenInspection.Status.SKIP);
+
         String unknownKid = sign(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("nope").build(), claims().build(), rsa);
         assertThat(statuses(unknownKid)).containsEntry(TokenCheck.HEADER, TokenInspection.Status.PASS)
                 .containsEntry(TokenCheck.UNKNOWN_KID, TokenInspection.Status.FAIL)
@@ -421,6 +426,14 @@ class PodTokenVerifierTest {
                 .isEqualTo("issued at " + NOW.minusSeconds(60) + ", valid from " + NOW.minusSeconds(30));
         assertThat(detail(rs256(claims().notBeforeTime(null).build()), TokenCheck.NOT_YET_VALID))
                 .isEqualTo("issued at " + NOW.minusSeconds(60));
+    }
+
+    @Test
+    void aSignedJwtWhoseClaimsCannotBeRead_saysSo() {
+        String token = b64("{\"alg\":\"RS256\",\"kid\":\"rsa-1\"}") + "." + b64("{\"exp\":\"tomorrow\"}") + "."
+                + rs256(claims().build()).split("\\.")[2];
+        assertRefused(token, TokenCheck.MALFORMED, "the token's claims are not a JSON object");
+        assertRefused("e30." + b64("{}") + ".c2ln", TokenCheck.MALFORMED, "the token is not a signed JWT");
     }
 
     @Test
