@@ -287,6 +287,22 @@ class AdmissionOutcomesTest {
     }
 
     @Test
+    void aCacheFullOfRealClusters_startsOver_andEveryClusterStillWorks() {
+        String[] keys = new String[1001];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = register("c" + i, null, null);
+        }
+        for (int i = 0; i < 1000; i++) {
+            assertThat(admit("c" + i, keys[i], CSI_POD).reason()).isEqualTo(AdmissionReason.NOT_ASSOCIATED);
+        }
+        assertThat(admit("c999", keys[999], CSI_POD).reason()).isEqualTo(AdmissionReason.NOT_ASSOCIATED);
+        assertThat(clusterReads.get()).as("1,000 clusters cached").isEqualTo(1000);
+        assertThat(admit("c1000", keys[1000], CSI_POD).reason()).isEqualTo(AdmissionReason.NOT_ASSOCIATED);
+        assertThat(admit("c0", keys[0], CSI_POD).reason()).isEqualTo(AdmissionReason.NOT_ASSOCIATED);
+        assertThat(clusterReads.get()).as("the 1,001st started the cache over: c0 is read again").isEqualTo(1002);
+    }
+
+    @Test
     void manyUnknownNames_areEvictedFirst_realClustersStayCached() {
         admit("prod", key, CSI_POD);
         for (int i = 0; i < 1100; i++) {
