@@ -87,6 +87,12 @@ class AdmissionOutcomesTest {
                 + "','object':" + pod + "}}").replace('\'', '"');
     }
 
+    /** prod's key is cached, and the cache interval has passed since: the next request reads the cluster again. */
+    void cachedThenStale() {
+        admit("prod", key, CSI_POD);
+        f.clock.advance(AdmissionService.CLUSTER_CACHE_TTL.plusSeconds(1));
+    }
+
     static final String CSI_POD = "{'spec':{'serviceAccountName':'csi','containers':[{'name':'a'}]}}";
 
     static AdmissionReason refusal(Runnable call) {
@@ -179,8 +185,7 @@ class AdmissionOutcomesTest {
 
     @Test
     void storeFailure_withTheCachedKey_admitsWithoutPatch_andAWarning() {
-        admit("prod", key, CSI_POD);
-        f.clock.advance(AdmissionService.CLUSTER_CACHE_TTL.plusSeconds(1));
+        cachedThenStale();
         failing.set(true);
         AdmissionService.Outcome o = admit("prod", key, CSI_POD);
         assertThat(o.reason()).isEqualTo(AdmissionReason.STORE_FAILURE);
@@ -235,8 +240,7 @@ class AdmissionOutcomesTest {
 
     @Test
     void whenOnlyTheClusterReadFails_theCachedKeyStillGetsThePatch_andAWrongKeyIsRefused503() {
-        admit("prod", key, CSI_POD);
-        f.clock.advance(AdmissionService.CLUSTER_CACHE_TTL.plusSeconds(1));
+        cachedThenStale();
         clusterReadsFail.set(true);
         AdmissionService.Outcome o = admit("prod", key, CSI_POD);
         assertThat(o.reason()).isEqualTo(AdmissionReason.PATCHED);
@@ -261,8 +265,7 @@ class AdmissionOutcomesTest {
 
     @Test
     void afterTheCacheIntervalAReRead_isNotAMiss_soAKeyRotatedSinceIsAcceptedAtOnce() {
-        admit("prod", key, CSI_POD);
-        f.clock.advance(AdmissionService.CLUSTER_CACHE_TTL.plusSeconds(1));
+        cachedThenStale();
         admit("prod", key, CSI_POD); // re-read because the interval passed, not because of a miss
         String rotated = register("prod", null, null);
         assertThat(admit("prod", rotated, CSI_POD).reason()).isEqualTo(AdmissionReason.PATCHED);
@@ -286,15 +289,32 @@ class AdmissionOutcomesTest {
                 "UnknownCluster", "Malformed", "StoreFailure", "StoreTimeout");
     }
 
-    @Test
-    void aCacheFullOfRealClusters_startsOver_andEveryClusterStillWorks() {
-        String[] keys = new String[1001];
-        for (int i = 0; i < keys.length; i++) {
+    /** Registers clusters c0 .. c(n-1) and admits a pod on each of the first {@code cached}: their keys are cached. */
+    String[] registerAndCache(int n, int cached) {
+        String[] keys = new String[n];
+        for (int i = 0; i < n; i++) {
             keys[i] = register("c" + i, null, null);
         }
-        for (int i = 0; i < 1000; i++) {
+        for (int i = 0; i < cached; i++) {
             assertThat(admit("c" + i, keys[i], CSI_POD).reason()).isEqualTo(AdmissionReason.NOT_ASSOCIATED);
         }
+        return keys;
+    }
+
+    @Test
+    void aMissOnAClusterAlreadyCached_evictsNothing_evenWhenTheCacheIsFull() {
+        registerAndCache(999, 999);
+        assertThat(refusal(() -> admit("ghost", "k", CSI_POD))).isEqualTo(AdmissionReason.UNKNOWN_CLUSTER);
+        assertThat(clusterReads.get()).as("1,000 entries").isEqualTo(1000);
+        assertThat(refusal(() -> admit("c0", "wrong", CSI_POD))).as("re-read at once").isEqualTo(AdmissionReason.REFUSED_KEY);
+        assertThat(clusterReads.get()).isEqualTo(1001);
+        assertThat(refusal(() -> admit("ghost", "k", CSI_POD))).isEqualTo(AdmissionReason.UNKNOWN_CLUSTER);
+        assertThat(clusterReads.get()).as("the unknown name is still cached: no read").isEqualTo(1001);
+    }
+
+    @Test
+    void aCacheFullOfRealClusters_startsOver_andEveryClusterStillWorks() {
+        String[] keys = registerAndCache(1001, 1000);
         assertThat(admit("c999", keys[999], CSI_POD).reason()).isEqualTo(AdmissionReason.NOT_ASSOCIATED);
         assertThat(clusterReads.get()).as("1,000 clusters cached").isEqualTo(1000);
         assertThat(admit("c1000", keys[1000], CSI_POD).reason()).isEqualTo(AdmissionReason.NOT_ASSOCIATED);

@@ -143,6 +143,8 @@ class PodDeletionsTest {
         ObjectNode noOld = review(pod(UID, true), 0L);
         noOld.withObjectProperty("request").putNull("oldObject");
         assertMalformed(noOld, "request.oldObject must be the Pod being deleted");
+        noOld.withObjectProperty("request").remove("oldObject");
+        assertMalformed(noOld, "request.oldObject must be the Pod being deleted");
         ObjectNode noUid = review(pod(UID, true), 0L);
         noUid.withObjectProperty("request").withObjectProperty("oldObject").withObjectProperty("metadata").remove("uid");
         assertMalformed(noUid, "request.oldObject.metadata.uid");
@@ -240,9 +242,6 @@ class PodDeletionsTest {
 
     @Test
     void moreMalformedDeleteReviews_are400s_andWriteNothing() {
-        ObjectNode noOld = review(pod(UID, true), 0L);
-        noOld.withObjectProperty("request").remove("oldObject");
-        assertMalformed(noOld, "request.oldObject must be the Pod being deleted");
         ObjectNode oldNotAnObject = review(pod(UID, true), 0L);
         oldNotAnObject.withObjectProperty("request").put("oldObject", "api-7d9f");
         assertMalformed(oldNotAnObject, "request.oldObject must be the Pod being deleted");
