@@ -302,6 +302,14 @@ class AdmissionOutcomesTest {
     }
 
     @Test
+    void unknownNamesStayCached_whileTheCacheHasRoom() {
+        assertThat(refusal(() -> admit("ghost", "k", CSI_POD))).isEqualTo(AdmissionReason.UNKNOWN_CLUSTER);
+        assertThat(admit("prod", key, CSI_POD).reason()).isEqualTo(AdmissionReason.PATCHED);
+        assertThat(refusal(() -> admit("ghost", "k", CSI_POD))).isEqualTo(AdmissionReason.UNKNOWN_CLUSTER);
+        assertThat(clusterReads.get()).as("reading prod evicted nothing").isEqualTo(2);
+    }
+
+    @Test
     void aMissOnAClusterAlreadyCached_evictsNothing_evenWhenTheCacheIsFull() {
         registerAndCache(999, 999);
         assertThat(refusal(() -> admit("ghost", "k", CSI_POD))).isEqualTo(AdmissionReason.UNKNOWN_CLUSTER);
