@@ -31,6 +31,8 @@ class AdmissionOutcomesTest {
     final AtomicBoolean failing = new AtomicBoolean();
     final AtomicBoolean timingOut = new AtomicBoolean();
     final AtomicBoolean bodyRead = new AtomicBoolean();
+    final AtomicBoolean clusterReadsFail = new AtomicBoolean();
+    final AtomicBoolean crashing = new AtomicBoolean();
     AdmissionService service;
     String key;
 
@@ -45,7 +47,13 @@ class AdmissionOutcomesTest {
                         throw new ServiceException(ErrorCode.SERVICE_UNAVAILABLE, "The data store did not answer in time",
                                 new java.net.SocketTimeoutException("read timed out"));
                     }
+                    if (crashing.get()) {
+                        throw new IllegalStateException("a bug of ours");
+                    }
                     if (method.getName().equals("findCluster")) {
+                        if (clusterReadsFail.get()) {
+                            throw new ServiceException(ErrorCode.SERVICE_UNAVAILABLE, "The data store is unavailable; retry");
+                        }
                         clusterReads.incrementAndGet();
                     }
                     try {
@@ -77,6 +85,12 @@ class AdmissionOutcomesTest {
         return ("{'apiVersion':'admission.k8s.io/v1','kind':'AdmissionReview','request':{'uid':'u1',"
                 + "'kind':{'group':'','version':'v1','kind':'Pod'},'operation':'CREATE','namespace':'" + namespace
                 + "','object':" + pod + "}}").replace('\'', '"');
+    }
+
+    /** prod's key is cached, and the cache interval has passed since: the next request reads the cluster again. */
+    void cachedThenStale() {
+        admit("prod", key, CSI_POD);
+        f.clock.advance(AdmissionService.CLUSTER_CACHE_TTL.plusSeconds(1));
     }
 
     static final String CSI_POD = "{'spec':{'serviceAccountName':'csi','containers':[{'name':'a'}]}}";
@@ -171,8 +185,7 @@ class AdmissionOutcomesTest {
 
     @Test
     void storeFailure_withTheCachedKey_admitsWithoutPatch_andAWarning() {
-        admit("prod", key, CSI_POD);
-        f.clock.advance(AdmissionService.CLUSTER_CACHE_TTL.plusSeconds(1));
+        cachedThenStale();
         failing.set(true);
         AdmissionService.Outcome o = admit("prod", key, CSI_POD);
         assertThat(o.reason()).isEqualTo(AdmissionReason.STORE_FAILURE);
@@ -197,6 +210,124 @@ class AdmissionOutcomesTest {
         assertThatThrownBy(() -> admit("prod", "wrong", CSI_POD)).isInstanceOf(AdmissionService.RefusedException.class)
                 .satisfies(e -> assertThat(AdmissionService.reasonOf((ServiceException) e)).isEqualTo(AdmissionReason.STORE_TIMEOUT));
         assertThat(bodyRead).isFalse();
+    }
+
+    @Test
+    void onlyConflictsAndStoreFailures_areDegraded_theOutcomesThatStartAnAssociatedPodWithoutCredentials() {
+        assertThat(java.util.Arrays.stream(AdmissionReason.values()).filter(AdmissionReason::degraded))
+                .containsExactlyInAnyOrder(AdmissionReason.CONFLICT, AdmissionReason.STORE_FAILURE, AdmissionReason.STORE_TIMEOUT);
+    }
+
+    @Test
+    void aRefusalThatIsNeitherOursNorMalformed_hasNoReason() {
+        assertThat(AdmissionService.reasonOf(new ServiceException(ErrorCode.ACCESS_DENIED, "x"))).isNull();
+        assertThat(AdmissionService.reasonOf(new ServiceException(ErrorCode.INVALID_REQUEST, "x"))).isNull();
+    }
+
+    @Test
+    void aServerSideDryRun_isAnsweredAsTheRealCreate_plusTheDryRunWarning() {
+        String review = review("kube-system", CSI_POD.replace('\'', '"'));
+        AdmissionService.Outcome dry = service.admit("prod", key, () -> review.replace("\"operation\":\"CREATE\"",
+                "\"operation\":\"CREATE\",\"dryRun\":true"));
+        assertThat(dry.reason()).isEqualTo(AdmissionReason.PATCHED);
+        assertThat(dry.patch()).isEqualTo(admit("prod", key, CSI_POD).patch()).isNotNull();
+        assertThat(dry.uid()).isEqualTo("u1");
+        assertThat(dry.namespace()).isEqualTo("kube-system");
+        assertThat(dry.serviceAccount()).isEqualTo("csi");
+        assertThat(dry.warnings()).containsExactly(AdmissionService.DRY_RUN_WARNING);
+        assertThat(admit("prod", key, CSI_POD).warnings()).isEmpty();
+    }
+
+    @Test
+    void whenOnlyTheClusterReadFails_theCachedKeyStillGetsThePatch_andAWrongKeyIsRefused503() {
+        cachedThenStale();
+        clusterReadsFail.set(true);
+        AdmissionService.Outcome o = admit("prod", key, CSI_POD);
+        assertThat(o.reason()).isEqualTo(AdmissionReason.PATCHED);
+        assertThat(o.patch()).isNotNull();
+        bodyRead.set(false);
+        assertThatThrownBy(() -> admit("prod", "wrong", CSI_POD)).isInstanceOf(AdmissionService.RefusedException.class)
+                .satisfies(e -> assertThat(((ServiceException) e).code()).isEqualTo(ErrorCode.SERVICE_UNAVAILABLE));
+        assertThat(bodyRead).isFalse();
+    }
+
+    @Test
+    void aFailureThatIsNotTheStoresOwnError_isNamedByItsTypeOnly() {
+        admit("prod", key, CSI_POD);
+        crashing.set(true);
+        AdmissionService.Outcome o = admit("prod", key, CSI_POD);
+        assertThat(o.reason()).isEqualTo(AdmissionReason.STORE_FAILURE);
+        assertThat(o.failure()).isEqualTo("IllegalStateException");
+        crashing.set(false);
+        failing.set(true);
+        assertThat(admit("prod", key, CSI_POD).failure()).isEqualTo("ServiceUnavailableException: The data store is unavailable; retry");
+    }
+
+    @Test
+    void afterTheCacheIntervalAReRead_isNotAMiss_soAKeyRotatedSinceIsAcceptedAtOnce() {
+        cachedThenStale();
+        admit("prod", key, CSI_POD); // re-read because the interval passed, not because of a miss
+        String rotated = register("prod", null, null);
+        assertThat(admit("prod", rotated, CSI_POD).reason()).isEqualTo(AdmissionReason.PATCHED);
+    }
+
+    @Test
+    void snapStartPrimingsReservedName_isRefusedUncounted_withoutAStoreRead() {
+        assertThatThrownBy(() -> admit(dev.podidentity.domain.ClusterName.RESERVED, key, CSI_POD))
+                .isInstanceOfSatisfying(AdmissionService.RefusedException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.ACCESS_DENIED);
+                    assertThat(e.reason()).isNull();
+                });
+        assertThat(clusterReads.get()).isZero();
+        assertThat(bodyRead).isFalse();
+    }
+
+    @Test
+    void theMetricsReasonDimension_isEachOutcomesStableName() {
+        assertThat(java.util.Arrays.stream(AdmissionReason.values()).map(AdmissionReason::metricValue)).containsExactly(
+                "Patched", "Unchanged", "NotAssociated", "Conflict", "PodDeleted", "DeleteIgnored", "RefusedKey",
+                "UnknownCluster", "Malformed", "StoreFailure", "StoreTimeout");
+    }
+
+    /** Registers clusters c0 .. c(n-1) and admits a pod on each of the first {@code cached}: their keys are cached. */
+    String[] registerAndCache(int n, int cached) {
+        String[] keys = new String[n];
+        for (int i = 0; i < n; i++) {
+            keys[i] = register("c" + i, null, null);
+        }
+        for (int i = 0; i < cached; i++) {
+            assertThat(admit("c" + i, keys[i], CSI_POD).reason()).isEqualTo(AdmissionReason.NOT_ASSOCIATED);
+        }
+        return keys;
+    }
+
+    @Test
+    void unknownNamesStayCached_whileTheCacheHasRoom() {
+        assertThat(refusal(() -> admit("ghost", "k", CSI_POD))).isEqualTo(AdmissionReason.UNKNOWN_CLUSTER);
+        assertThat(admit("prod", key, CSI_POD).reason()).isEqualTo(AdmissionReason.PATCHED);
+        assertThat(refusal(() -> admit("ghost", "k", CSI_POD))).isEqualTo(AdmissionReason.UNKNOWN_CLUSTER);
+        assertThat(clusterReads.get()).as("reading prod evicted nothing").isEqualTo(2);
+    }
+
+    @Test
+    void aMissOnAClusterAlreadyCached_evictsNothing_evenWhenTheCacheIsFull() {
+        registerAndCache(999, 999);
+        assertThat(refusal(() -> admit("ghost", "k", CSI_POD))).isEqualTo(AdmissionReason.UNKNOWN_CLUSTER);
+        assertThat(clusterReads.get()).as("1,000 entries").isEqualTo(1000);
+        assertThat(refusal(() -> admit("c0", "wrong", CSI_POD))).as("re-read at once").isEqualTo(AdmissionReason.REFUSED_KEY);
+        assertThat(clusterReads.get()).isEqualTo(1001);
+        assertThat(refusal(() -> admit("ghost", "k", CSI_POD))).isEqualTo(AdmissionReason.UNKNOWN_CLUSTER);
+        assertThat(clusterReads.get()).as("the unknown name is still cached: no read").isEqualTo(1001);
+    }
+
+    @Test
+    void aCacheFullOfRealClusters_startsOver_andEveryClusterStillWorks() {
+        String[] keys = registerAndCache(1001, 1000);
+        assertThat(admit("c999", keys[999], CSI_POD).reason()).isEqualTo(AdmissionReason.NOT_ASSOCIATED);
+        assertThat(clusterReads.get()).as("1,000 clusters cached").isEqualTo(1000);
+        assertThat(admit("c1000", keys[1000], CSI_POD).reason()).isEqualTo(AdmissionReason.NOT_ASSOCIATED);
+        assertThat(admit("c0", keys[0], CSI_POD).reason()).isEqualTo(AdmissionReason.NOT_ASSOCIATED);
+        assertThat(clusterReads.get()).as("the 1,001st started the cache over: c0 is read again").isEqualTo(1002);
     }
 
     @Test

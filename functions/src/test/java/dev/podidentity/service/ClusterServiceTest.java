@@ -216,9 +216,11 @@ class ClusterServiceTest {
         assertThat(second.nextToken()).isNull();
         assertThatThrownBy(() -> f.clusters.list(2, first.nextToken() + "x")).isInstanceOf(ServiceException.class);
 
-        assertThat(f.clusters.webhookIdentities("a")).containsExactly(new dev.podidentity.domain.Subject("shop", "api"),
+        ClusterService bounded = new ClusterService(pageReadsBounded(f, 1), ServiceFixture.IDENTITY, f.pageTokens, f.clock);
+        assertThat(bounded.webhookIdentities("a")).containsExactly(new dev.podidentity.domain.Subject("shop", "api"),
                 new dev.podidentity.domain.Subject("shop", "web"));
-        assertThat(f.clusters.webhookIdentities("b")).isEmpty();
+        assertThat(new ClusterService(pageReadsBounded(f, 1), ServiceFixture.IDENTITY, f.pageTokens, f.clock)
+                .webhookIdentities("b")).isEmpty();
         assertThatThrownBy(() -> f.clusters.webhookIdentities("absent")).isInstanceOf(ServiceException.class);
 
         assertThat(f.clusters.delete("b").name()).isEqualTo("b");
@@ -236,7 +238,28 @@ class ClusterServiceTest {
             associations.create(new CreateAssociationRequest("a", "ns", "sa-" + i, AssociationServiceTest.ROLE, null, null,
                     null, null, null), null);
         }
-        assertThat(f.clusters.webhookIdentities("a")).hasSize(105);
+        ClusterService clusters = new ClusterService(pageReadsBounded(f, 2), ServiceFixture.IDENTITY, f.pageTokens, f.clock);
+        assertThat(clusters.webhookIdentities("a")).hasSize(105);
+    }
+
+    /**
+     * The fixture's store, refusing more than {@code pages} association pages: a listing reads each page once and
+     * stops after the last one (and a listing that never stops fails here instead of hanging).
+     */
+    static dev.podidentity.domain.PodIdentityStore pageReadsBounded(ServiceFixture f, int pages) {
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        return (dev.podidentity.domain.PodIdentityStore) java.lang.reflect.Proxy.newProxyInstance(
+                ClusterServiceTest.class.getClassLoader(), new Class<?>[] {dev.podidentity.domain.PodIdentityStore.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("listAssociations") && reads.incrementAndGet() > pages) {
+                        throw new AssertionError("association page " + reads.get() + " read; there are " + pages);
+                    }
+                    try {
+                        return method.invoke(f.store, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     // ------------------------------------------- registration over the in-memory store: webhook key and lifetime

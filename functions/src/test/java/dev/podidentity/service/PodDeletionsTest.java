@@ -10,6 +10,7 @@ import dev.podidentity.domain.ErrorCode;
 import dev.podidentity.domain.PodDeletedException;
 import dev.podidentity.domain.PodDeletion;
 import dev.podidentity.domain.ServiceException;
+import dev.podidentity.service.admission.AdmissionReason;
 import dev.podidentity.service.admission.AdmissionService;
 import dev.podidentity.service.admission.PodDeletions;
 import dev.podidentity.testing.PodTokens;
@@ -142,6 +143,8 @@ class PodDeletionsTest {
         ObjectNode noOld = review(pod(UID, true), 0L);
         noOld.withObjectProperty("request").putNull("oldObject");
         assertMalformed(noOld, "request.oldObject must be the Pod being deleted");
+        noOld.withObjectProperty("request").remove("oldObject");
+        assertMalformed(noOld, "request.oldObject must be the Pod being deleted");
         ObjectNode noUid = review(pod(UID, true), 0L);
         noUid.withObjectProperty("request").withObjectProperty("oldObject").withObjectProperty("metadata").remove("uid");
         assertMalformed(noUid, "request.oldObject.metadata.uid");
@@ -162,6 +165,158 @@ class PodDeletionsTest {
             assertThat(e.uid()).isEqualTo("r-1");
             assertThat(e.getMessage()).contains(message);
         });
+    }
+
+    Instant deletedAt(ObjectNode review) {
+        admit(review);
+        String podUid = review.path("request").path("oldObject").path("metadata").path("uid").textValue();
+        return f.store.findPodDeletion("prod", podUid).orElseThrow().deletedAt();
+    }
+
+    @Test
+    void theGracePeriod_isTheDeletesOwn_elseThePods_elseKubernetesDefault_andNeverBeforeNow() {
+        assertThat(deletedAt(review(pod(UID, true), null))).as("Kubernetes' default of 30 s")
+                .isEqualTo(ServiceFixture.START.plusSeconds(30));
+        ObjectNode nullGrace = review(pod("0b9c1d2e-0000-4000-8000-000000000005", true), null);
+        nullGrace.withObjectProperty("request").withObjectProperty("options").putNull("gracePeriodSeconds");
+        nullGrace.withObjectProperty("request").withObjectProperty("oldObject").withObjectProperty("spec")
+                .put("terminationGracePeriodSeconds", 45);
+        assertThat(deletedAt(nullGrace)).as("a null grace period is the pod's own").isEqualTo(ServiceFixture.START.plusSeconds(45));
+    }
+
+    @Test
+    void aNegativeGracePeriod_isNow() {
+        assertThat(deletedAt(review(pod(UID, true), -5L))).isEqualTo(ServiceFixture.START);
+    }
+
+    @Test
+    void aTerminatingPodIsGoneAtItsDeletionTimestamp_orNowWhenThatHasPassed_butALaterOneNeverPostponesIt() {
+        ObjectNode terminating = pod(UID, true);
+        terminating.withObjectProperty("metadata").put("deletionTimestamp", ServiceFixture.START.minusSeconds(20).toString());
+        assertThat(deletedAt(review(terminating, 600L))).as("already past").isEqualTo(ServiceFixture.START);
+
+        String other = "0b9c1d2e-0000-4000-8000-000000000003";
+        ObjectNode later = pod(other, true);
+        later.withObjectProperty("metadata").put("deletionTimestamp", ServiceFixture.START.plusSeconds(900).toString());
+        admit(review(later, 60L));
+        assertThat(f.store.findPodDeletion("prod", other).orElseThrow().deletedAt()).isEqualTo(ServiceFixture.START.plusSeconds(60));
+
+        String third = "0b9c1d2e-0000-4000-8000-000000000004";
+        ObjectNode nullTimestamp = pod(third, true);
+        nullTimestamp.withObjectProperty("metadata").putNull("deletionTimestamp");
+        admit(review(nullTimestamp, 10L));
+        assertThat(f.store.findPodDeletion("prod", third).orElseThrow().deletedAt()).isEqualTo(ServiceFixture.START.plusSeconds(10));
+    }
+
+    @Test
+    void onlyOurProjectedVolume_byNameAndAudience_makesADeleteRecorded() {
+        ObjectNode renamed = pod(UID, true);
+        ((ObjectNode) renamed.withObjectProperty("spec").withArray("volumes").get(0)).put("name", "my-token");
+        assertThat(admit(review(renamed, 0L)).deletion()).isEqualTo(PodDeletions.Result.IGNORED);
+        assertThat(f.store.findPodDeletion("prod", UID)).isEmpty();
+    }
+
+    @Test
+    void everyDeleteOutcome_hasItsReason() {
+        AdmissionService.Outcome ignored = admit(review(pod(UID, false), 0L));
+        assertThat(ignored.reason()).isEqualTo(AdmissionReason.DELETE_IGNORED);
+        assertThat(ignored.namespace()).isNull();
+        ObjectNode dry = review(pod(UID, true), 0L);
+        dry.withObjectProperty("request").put("dryRun", true);
+        AdmissionService.Outcome dryRun = admit(dry);
+        assertThat(dryRun.reason()).isEqualTo(AdmissionReason.DELETE_IGNORED);
+        assertThat(dryRun.namespace()).isEqualTo("payments");
+        AdmissionService.Outcome recorded = admit(review(pod(UID, true), 0L));
+        assertThat(recorded.reason()).isEqualTo(AdmissionReason.POD_DELETED);
+        assertThat(recorded.namespace()).isEqualTo("payments");
+        assertThat(recorded.warnings()).isEmpty();
+    }
+
+    @Test
+    void theNamespace_comesFromThePodWhenTheRequestHasNone() {
+        ObjectNode review = review(pod(UID, true), 0L);
+        review.withObjectProperty("request").remove("namespace");
+        assertThat(admit(review).namespace()).isEqualTo("payments");
+        assertThat(f.store.findPodDeletion("prod", UID).orElseThrow().namespace()).isEqualTo("payments");
+    }
+
+    @Test
+    void moreMalformedDeleteReviews_are400s_andWriteNothing() {
+        ObjectNode oldNotAnObject = review(pod(UID, true), 0L);
+        oldNotAnObject.withObjectProperty("request").put("oldObject", "api-7d9f");
+        assertMalformed(oldNotAnObject, "request.oldObject must be the Pod being deleted");
+        ObjectNode noName = review(pod(UID, true), 0L);
+        noName.withObjectProperty("request").withObjectProperty("oldObject").withObjectProperty("metadata").remove("name");
+        assertMalformed(noName, "request.oldObject.metadata.name");
+        ObjectNode badName = review(pod(UID, true), 0L);
+        badName.withObjectProperty("request").withObjectProperty("oldObject").withObjectProperty("metadata").put("name", "Api_1");
+        assertMalformed(badName, "request.oldObject.metadata.name");
+        ObjectNode longName = review(pod(UID, true), 0L);
+        longName.withObjectProperty("request").withObjectProperty("oldObject").withObjectProperty("metadata")
+                .put("name", "a".repeat(254));
+        assertMalformed(longName, "request.oldObject.metadata.name");
+        ObjectNode stringGrace = review(pod(UID, true), 0L);
+        stringGrace.withObjectProperty("request").withObjectProperty("options").put("gracePeriodSeconds", "30");
+        assertMalformed(stringGrace, "request.options.gracePeriodSeconds must be an integer");
+        ObjectNode podGrace = review(pod(UID, true), null);
+        podGrace.withObjectProperty("request").withObjectProperty("oldObject").withObjectProperty("spec")
+                .put("terminationGracePeriodSeconds", 1e30);
+        assertMalformed(podGrace, "request.oldObject.spec.terminationGracePeriodSeconds must be an integer");
+        ObjectNode badTimestamp = review(pod(UID, true), 0L);
+        badTimestamp.withObjectProperty("request").withObjectProperty("oldObject").withObjectProperty("metadata")
+                .put("deletionTimestamp", "yesterday");
+        assertMalformed(badTimestamp, "deletionTimestamp must be an RFC 3339 time, not yesterday");
+        assertThat(f.store.findPodDeletion("prod", UID)).isEmpty();
+    }
+
+    @Test
+    void aDeletionTimestampWithinTheGracePeriod_isWhenThePodIsGone() {
+        ObjectNode terminating = pod(UID, true);
+        terminating.withObjectProperty("metadata").put("deletionTimestamp", ServiceFixture.START.plusSeconds(100).toString());
+        assertThat(deletedAt(review(terminating, 600L))).isEqualTo(ServiceFixture.START.plusSeconds(100));
+    }
+
+    @Test
+    void aPodWhoseOwnGracePeriodIsNull_getsKubernetesDefault_andAnIntegerTooLargeIsMalformed() {
+        ObjectNode pod = pod(UID, true);
+        pod.withObjectProperty("spec").putNull("terminationGracePeriodSeconds");
+        assertThat(deletedAt(review(pod, null))).isEqualTo(ServiceFixture.START.plusSeconds(30));
+        ObjectNode huge = review(pod("0b9c1d2e-0000-4000-8000-000000000006", true), 0L);
+        huge.withObjectProperty("request").withObjectProperty("options")
+                .put("gracePeriodSeconds", java.math.BigInteger.TWO.pow(70));
+        assertMalformed(huge, "request.options.gracePeriodSeconds must be an integer");
+    }
+
+    @Test
+    void whenTheTombstoneCannotBeWritten_theDeleteIsAllowed_withAWarning_andReportedAsOurFailure() {
+        dev.podidentity.domain.PodIdentityStore failingWrites = (dev.podidentity.domain.PodIdentityStore)
+                java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                        new Class<?>[] {dev.podidentity.domain.PodIdentityStore.class}, (proxy, method, args) -> {
+                            if (method.getName().equals("recordPodDeletion")) {
+                                throw new ServiceException(ErrorCode.SERVICE_UNAVAILABLE, "The data store is unavailable; retry");
+                            }
+                            try {
+                                return method.invoke(f.store, args);
+                            } catch (java.lang.reflect.InvocationTargetException e) {
+                                throw e.getCause();
+                            }
+                        });
+        AdmissionService.Outcome o = new AdmissionService(failingWrites, f.clock).admit("prod", key, review(pod(UID, true), 0L)::toString);
+        assertThat(o.deletion()).isEqualTo(PodDeletions.Result.FAILED);
+        assertThat(o.reason()).isEqualTo(AdmissionReason.STORE_FAILURE);
+        assertThat(o.warnings()).containsExactly(PodDeletions.DELETION_WARNING);
+        assertThat(o.failure()).isEqualTo("ServiceUnavailableException: The data store is unavailable; retry");
+        assertThat(o.uid()).isEqualTo("r-1");
+        assertThat(o.namespace()).isEqualTo("payments");
+        assertThat(f.store.findPodDeletion("prod", UID)).isEmpty();
+    }
+
+    @Test
+    void aPodNameOf253Characters_isAccepted() {
+        ObjectNode review = review(pod(UID, true), 0L);
+        review.withObjectProperty("request").withObjectProperty("oldObject").withObjectProperty("metadata")
+                .put("name", "a".repeat(253));
+        assertThat(admit(review).deletion()).isEqualTo(PodDeletions.Result.RECORDED);
     }
 
     @Test

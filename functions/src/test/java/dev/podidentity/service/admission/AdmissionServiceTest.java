@@ -216,12 +216,16 @@ class AdmissionServiceTest {
                 .add(JSON.createObjectNode().put("name", PodPatch.TOKEN_FILE_VAR).put("value", PodPatch.TOKEN_FILE)));
         ((ObjectNode) pod.path("spec").path("containers").get(0)).set("volumeMounts", JSON.createArrayNode()
                 .add(JSON.createObjectNode().put("name", PodPatch.VOLUME).put("mountPath", PodPatch.MOUNT_PATH)));
-        ((ObjectNode) pod.path("spec")).set("volumes", JSON.createArrayNode()
-                .add(JSON.createObjectNode().put("name", PodPatch.VOLUME)));
+        ObjectNode volume = JSON.createObjectNode().put("name", PodPatch.VOLUME);
+        volume.putObject("projected").putArray("sources").addObject().putObject("serviceAccountToken")
+                .put("audience", PodPatch.AUDIENCE).put("path", "eks-pod-identity-token");
+        ((ObjectNode) pod.path("spec")).set("volumes", JSON.createArrayNode().add(volume));
 
         AdmissionService.Outcome outcome = admit("prod", key, review);
 
-        assertThat(outcome.patch()).isNull();
+        assertThat(outcome.patch()).as("a reinvocation: nothing to add, and no empty patch").isNull();
+        assertThat(outcome.reason()).isEqualTo(dev.podidentity.service.admission.AdmissionReason.UNCHANGED);
+        assertThat(outcome.warnings()).isEmpty();
         assertThat(outcome.failure()).isNull();
         assertThat(outcome.serviceAccount()).isEqualTo("api");
     }

@@ -142,6 +142,10 @@ class PodPatchTest {
                 Arguments.of("own volume of the token's name", "{'spec':{'containers':[{'name':'a'}],"
                         + "'volumes':[{'name':'eks-pod-identity-token','emptyDir':{}}]}}",
                         java.util.List.of("volume eks-pod-identity-token is the pod's own")),
+                Arguments.of("own projected volume of the token's name, for another audience", "{'spec':{'containers':[{'name':'a'}],"
+                        + "'volumes':[{'name':'eks-pod-identity-token','projected':{'sources':[{'serviceAccountToken':"
+                        + "{'audience':'vault','path':'eks-pod-identity-token'}}]}}]}}",
+                        java.util.List.of("volume eks-pod-identity-token is the pod's own")),
                 Arguments.of("another volume at the token's directory", "{'spec':{'containers':[{'name':'a','volumeMounts':"
                         + "[{'name':'mine','mountPath':'/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/'}]}]}}",
                         java.util.List.of("container a mounts mine at /var/run/secrets/pods.eks.amazonaws.com/serviceaccount")),

@@ -373,6 +373,126 @@ class PodTokenVerifierTest {
         assertRefused(sized, TokenCheck.MALFORMED, "not a signed JWT");
     }
 
+    // ------------------------------------------------- diagnosis: every check's own verdict, not only the first failure
+
+    /** Each check's status in the inspection (one outcome per check). */
+    static Map<TokenCheck, TokenInspection.Status> statuses(String token) {
+        Map<TokenCheck, TokenInspection.Status> out = new java.util.EnumMap<>(TokenCheck.class);
+        PodTokenVerifier.inspect(token, ISSUER, keys, NOW).outcomes().forEach(o -> out.put(o.check(), o.status()));
+        return out;
+    }
+
+    static String detail(String token, TokenCheck check) {
+        return PodTokenVerifier.inspect(token, ISSUER, keys, NOW).outcomes().stream().filter(o -> o.check() == check)
+                .findFirst().orElseThrow().detail();
+    }
+
+    @Test
+    void inspect_skipsWhatCannotBeJudged_insteadOfFailingIt() {
+        String noKid = sign(new JWSHeader.Builder(JWSAlgorithm.RS256).build(), claims().build(), rsa);
+        assertThat(statuses(noKid)).containsEntry(TokenCheck.HEADER, TokenInspection.Status.FAIL)
+                .containsEntry(TokenCheck.UNKNOWN_KID, TokenInspection.Status.SKIP)
+                .containsEntry(TokenCheck.SIGNATURE, TokenInspection.Status.SKIP)
+                .containsEntry(TokenCheck.CLAIMS, TokenInspection.Status.PASS);
+        assertThat(detail(noKid, TokenCheck.SIGNATURE)).isEqualTo("no registered key to verify with");
+
+        String emptyKid = sign(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("").build(), claims().build(), rsa);
+        assertThat(statuses(emptyKid)).containsEntry(TokenCheck.HEADER, TokenInspection.Status.FAIL)
+                .containsEntry(TokenCheck.UNKNOWN_KID, TokenInspection.Status.SKIP)
+                .containsEntry(TokenCheck.SIGNATURE, TokenInspection.Status.SKIP);
+
+        String unknownKid = sign(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("nope").build(), claims().build(), rsa);
+        assertThat(statuses(unknownKid)).containsEntry(TokenCheck.HEADER, TokenInspection.Status.PASS)
+                .containsEntry(TokenCheck.UNKNOWN_KID, TokenInspection.Status.FAIL)
+                .containsEntry(TokenCheck.SIGNATURE, TokenInspection.Status.SKIP);
+
+        // an HMAC token naming a registered RSA key: the algorithm fails, the signature is not tried with that key
+        String hmac = hs256(new JWSHeader.Builder(JWSAlgorithm.HS256).keyID("rsa-1").build(), claims().build());
+        assertThat(statuses(hmac)).containsEntry(TokenCheck.ALGORITHM, TokenInspection.Status.FAIL)
+                .containsEntry(TokenCheck.UNKNOWN_KID, TokenInspection.Status.PASS)
+                .containsEntry(TokenCheck.SIGNATURE, TokenInspection.Status.SKIP);
+        assertThat(detail(hmac, TokenCheck.SIGNATURE)).isEqualTo("the algorithm is not accepted");
+
+        String noIat = rs256(claims().issueTime(null).build());
+        assertThat(statuses(noIat)).containsEntry(TokenCheck.CLAIMS, TokenInspection.Status.FAIL)
+                .containsEntry(TokenCheck.EXPIRED, TokenInspection.Status.PASS)
+                .containsEntry(TokenCheck.NOT_YET_VALID, TokenInspection.Status.SKIP)
+                .containsEntry(TokenCheck.LIFETIME, TokenInspection.Status.SKIP);
+        String noExp = rs256(claims().expirationTime(null).build());
+        assertThat(statuses(noExp)).containsEntry(TokenCheck.EXPIRED, TokenInspection.Status.SKIP)
+                .containsEntry(TokenCheck.NOT_YET_VALID, TokenInspection.Status.PASS)
+                .containsEntry(TokenCheck.LIFETIME, TokenInspection.Status.SKIP);
+        assertThat(detail(rs256(claims().notBeforeTime(Date.from(NOW.minusSeconds(30))).build()), TokenCheck.NOT_YET_VALID))
+                .isEqualTo("issued at " + NOW.minusSeconds(60) + ", valid from " + NOW.minusSeconds(30));
+        assertThat(detail(rs256(claims().notBeforeTime(null).build()), TokenCheck.NOT_YET_VALID))
+                .isEqualTo("issued at " + NOW.minusSeconds(60));
+    }
+
+    @Test
+    void aSignedJwtWhoseClaimsCannotBeRead_saysSo() {
+        String token = b64("{\"alg\":\"RS256\",\"kid\":\"rsa-1\"}") + "." + b64("{\"exp\":\"tomorrow\"}") + "."
+                + rs256(claims().build()).split("\\.")[2];
+        assertRefused(token, TokenCheck.MALFORMED, "the token's claims are not a JSON object");
+        assertRefused("e30." + b64("{}") + ".c2ln", TokenCheck.MALFORMED, "the token is not a signed JWT");
+    }
+
+    @Test
+    void theFirstClaimsProblemIsTheOneReported() {
+        // no exp and no kubernetes.io claims: the missing exp is named, not hidden behind the later problem
+        assertRefused(rs256(claims().expirationTime(null).claim("kubernetes.io", null).build()), TokenCheck.CLAIMS,
+                "no 'exp' claim");
+        // an invalid namespace and no pod: the namespace is what to fix first
+        assertRefused(rs256(claims().claim("kubernetes.io", Map.of("namespace", "Payments",
+                "serviceaccount", Map.of("name", "api"))).build()), TokenCheck.CLAIMS, "claims are malformed");
+    }
+
+    @Test
+    void anAlgorithmOfTheWrongFamilyForTheNamedKey_isRefusedAsAMismatch() throws Exception {
+        SignedJWT esUnderRsaKid = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID("rsa-1").build(), claims().build());
+        esUnderRsaKid.sign(new ECDSASigner(ec));
+        assertRefused(esUnderRsaKid.serialize(), TokenCheck.SIGNATURE, "algorithm ES256 does not match the type of key 'rsa-1' (RSA)");
+        String rsUnderEcKid = sign(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("ec-1").build(), claims().build(), rsa);
+        assertRefused(rsUnderEcKid, TokenCheck.SIGNATURE, "algorithm RS256 does not match the type of key 'ec-1' (EC)");
+    }
+
+    @Test
+    void aRegisteredKeyTheVerifierCannotUse_refusesTheToken_insteadOfFailing() throws Exception {
+        // ES384 is accepted, but the registered key is a P-256 key: the JOSE library refuses to verify with it
+        ECKey p384 = new ECKeyGenerator(Curve.P_384).keyID("ec-1").generate();
+        SignedJWT es384 = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES384).keyID("ec-1").build(), claims().build());
+        es384.sign(new ECDSASigner(p384));
+        assertRefused(es384.serialize(), TokenCheck.SIGNATURE, "the signature cannot be verified with the registered key 'ec-1'");
+
+        // an RSA key the JDK will not build (a 256-bit modulus; registration refuses keys under 2048 bits, this is
+        // the verifier's own guard for keys that reach it some other way)
+        RSAKey tiny = new RSAKey.Builder(Base64URL.encode(java.math.BigInteger.ONE.shiftLeft(255).setBit(0)),
+                Base64URL.encode(java.math.BigInteger.valueOf(65537)))
+                .keyID("tiny").build();
+        JWKSet withTiny = new JWKSet(List.of(rsa.toPublicJWK(), tiny));
+        String token = sign(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("tiny").build(), claims().build(), rsa);
+        assertThatThrownBy(() -> PodTokenVerifier.verify(token, ISSUER, withTiny, NOW))
+                .isInstanceOfSatisfying(TokenRejectedException.class, e -> assertThat(e.reason()).isEqualTo(TokenCheck.SIGNATURE))
+                .hasMessageContaining("the signature cannot be verified with the registered key 'tiny'");
+    }
+
+    @Test
+    void aTokenOverTheClustersLimit_namesTheClustersLimit_evenWhenItIsAlsoOver48Hours() {
+        String longLived = rs256(claims().expirationTime(Date.from(NOW.plus(Duration.ofHours(49)))).build());
+        assertThatThrownBy(() -> PodTokenVerifier.verify(longLived, ISSUER, keys, NOW, Duration.ofHours(1)))
+                .isInstanceOfSatisfying(TokenRejectedException.class, e -> assertThat(e.reason()).isEqualTo(TokenCheck.LIFETIME))
+                .hasMessageContaining("more than the cluster's limit of 3600 seconds");
+    }
+
+    static String hs256(JWSHeader header, JWTClaimsSet claims) {
+        try {
+            SignedJWT jwt = new SignedJWT(header, claims);
+            jwt.sign(new MACSigner(new byte[32]));
+            return jwt.serialize();
+        } catch (com.nimbusds.jose.JOSEException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static String b64(String s) {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(s.getBytes(StandardCharsets.UTF_8));
     }
