@@ -92,6 +92,31 @@ class NoSecretsInLogsTest {
                 .doesNotContain(dev.podidentity.domain.WebhookKey.hash(key));
     }
 
+    @Test
+    void logs_holdNoSyncTokens_onSync_orRefusal() {
+        String cluster = TestStack.unique("log-sync");
+        String issuer = "https://oidc.local/" + cluster;
+        com.nimbusds.jose.jwk.RSAKey key = Keys.rsa("log-sync-k1");
+        ClusterApi.register(cluster, issuer, new com.nimbusds.jose.jwk.JWKSet(key.toPublicJWK()).toString(true));
+        String audience = dev.podidentity.domain.WebhookSync.AUDIENCE;
+        String good = WebhookSyncRouteTest.token(key, issuer, "pod-identity-system", "webhook-sync", audience,
+                java.time.Instant.now());
+        String otherAccount = WebhookSyncRouteTest.token(key, issuer, "shop", "cart", audience, java.time.Instant.now());
+        CapturedLogs logs = new CapturedLogs();
+        try (logs) {
+            assertThat(WebhookSyncRouteTest.sync(cluster, "{\"token\": \"" + good + "\"}").status()).isEqualTo(200);
+            assertThat(WebhookSyncRouteTest.sync(cluster, "{\"token\": \"" + otherAccount + "\"}").status()).isEqualTo(403);
+            assertThat(WebhookSyncRouteTest.sync(cluster, "{\"token\": \"" + good.substring(0, good.length() - 4) + "AAAA\"}")
+                    .status()).isEqualTo(400);
+        }
+        String text = logs.text();
+        assertThat(text).as("the refusals were logged").contains("AccessDeniedException").contains("InvalidTokenException");
+        for (String t : new String[] {good, otherAccount}) {
+            String[] parts = t.split("\\.");
+            assertThat(text).doesNotContain(parts[1]).doesNotContain(parts[2]);
+        }
+    }
+
     /** Everything the service's loggers write at any level while open. */
     static final class CapturedLogs implements AutoCloseable {
         private final StringWriter out = new StringWriter();
