@@ -26,19 +26,12 @@ import software.amazon.lambda.powertools.metrics.model.MetricUnit;
  * CREATE and validating webhook for pod DELETE (AdmissionReview admission.k8s.io/v1 in and out; a DELETE of a pod
  * with our token writes its tombstone, counted as {@value #TOMBSTONE_METRIC}). The key in the URL is the credential,
  * so the route has no gateway authorization; it is never logged. A failure of ours answers "allowed" without a patch
- * (or without a tombstone), logged and counted ({@value #FAILURE_METRIC}), so the webhook never blocks a pod. Every
- * answer, refusals included, is counted in {@value AdmissionReason#METRIC} by {@link AdmissionReason}.
+ * (or without a tombstone) and is logged, so the webhook never blocks a pod. Every answer, refusals and our failures
+ * included, is counted in {@value AdmissionReason#METRIC} by {@link AdmissionReason}.
  */
 public final class AdmitPodHandler extends ApiHandler {
-    public static final String FAILURE_METRIC = "AdmissionFailures";
-    /** The AdmissionReview warning on a pod admitted without its patch because of our failure (under 120 characters). */
-    public static final String DEGRADED_WARNING = AdmissionService.DEGRADED_WARNING;
     /** EMF count of pod tombstones written (DELETE reviews of pods that carry our token). */
     public static final String TOMBSTONE_METRIC = "PodTombstonesWritten";
-    /** The warning on a delete whose tombstone could not be written (under 120 characters). */
-    public static final String DELETION_WARNING = PodDeletions.DELETION_WARNING;
-    /** The AdmissionReview warning on a server-side dry run: proves to {@code cluster/install} that the webhook is reached. */
-    public static final String DRY_RUN_WARNING = AdmissionService.DRY_RUN_WARNING;
     private static final Logger LOG = LoggerFactory.getLogger(AdmitPodHandler.class);
 
     private final AdmissionService service;
@@ -71,8 +64,8 @@ public final class AdmitPodHandler extends ApiHandler {
                 LOG.warn("AdmitPod allowed a pod without a patch: cluster {}, namespace {}, service account {}: {}",
                         cluster, outcome.namespace(), outcome.serviceAccount(), outcome.failure());
             }
-            MetricsFactory.getMetricsInstance().flushSingleMetric(FAILURE_METRIC, 1, MetricUnit.COUNT, metricsNamespace);
         }
+        // our failures too: StoreFailure / StoreTimeout, which the AdmissionFailures alarm watches
         count(outcome.reason());
         if (outcome.deletion() == PodDeletions.Result.RECORDED) {
             MetricsFactory.getMetricsInstance().flushSingleMetric(TOMBSTONE_METRIC, 1, MetricUnit.COUNT, metricsNamespace);
