@@ -146,23 +146,12 @@ public final class PodPatch {
                 add(ops, base + "/env", env, vars.toArray(JsonNode[]::new));
             }
             JsonNode mounts = array(container, "volumeMounts", where + ".volumeMounts");
-            if (!hasTokenMount(mounts) && !names(mounts, "mountPath").contains(MOUNT_PATH)) {
+            // nothing at the token's directory yet: our mount (a reinvocation finds ours there and adds nothing)
+            if (!names(mounts, "mountPath").contains(MOUNT_PATH)) {
                 add(ops, base + "/volumeMounts", mounts,
                         NODES.objectNode().put("name", VOLUME).put("mountPath", MOUNT_PATH).put("readOnly", true));
             }
         }
-    }
-
-    /** True when the container mounts the token volume at the token's directory already (a reinvocation). */
-    private static boolean hasTokenMount(JsonNode mounts) {
-        if (mounts != null) {
-            for (JsonNode m : mounts) {
-                if (VOLUME.equals(m.path("name").asText(null)) && MOUNT_PATH.equals(m.path("mountPath").asText(null))) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 
     /** Adds the values: the whole array when it is absent, else appended one by one. */
